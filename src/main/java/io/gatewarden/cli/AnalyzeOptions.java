@@ -1,0 +1,77 @@
+package io.gatewarden.cli;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The analyze command line, parsed by hand: a handful of flags needs no framework. */
+public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisioning, String namespace, Instant now,
+                             boolean help) {
+
+    public static final String USAGE = """
+            Usage: gatewarden analyze -f PATH [-f PATH...] [-o text|json] [--no-provision] [--namespace NS] [--now TIME]
+              -f, --filename PATH   manifest file or directory (recursive: *.yaml, *.yml, *.json); repeatable
+              -o, --output FORMAT   text (default): one finding a line; json: {"diagnostics": [...], "plan": [...]}
+              --no-provision        judge as a cluster without Gatewarden provisioning: missing secrets are errors
+              --namespace NS        namespace of resources that name none (default: default)
+              --now TIME            judge certificate validity at this instant (ISO-8601, e.g. 2030-01-01T00:00:00Z)
+            Exit status: 0 no error finding, 1 at least one error finding, 2 bad usage or unreadable input.""";
+
+    /** The rule settings these options ask for: the service's defaults unless overridden. */
+    public io.gatewarden.rules.RuleSettings settings() {
+        io.gatewarden.rules.RuleSettings s = io.gatewarden.rules.RuleSettings.defaults().withProvisioning(provisioning);
+        return now == null ? s : s.withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+    }
+
+    public static AnalyzeOptions parse(List<String> args) throws UsageException {
+        List<Path> paths = new ArrayList<>();
+        boolean json = false;
+        boolean provisioning = true;
+        String namespace = "default";
+        Instant now = null;
+        boolean help = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "-f", "--filename" -> paths.add(Path.of(value(args, ++i, a)));
+                case "-o", "--output" -> {
+                    String o = value(args, ++i, a);
+                    if (!o.equals("text") && !o.equals("json")) {
+                        throw new UsageException("-o takes text or json, not " + o);
+                    }
+                    json = o.equals("json");
+                }
+                case "--no-provision" -> provisioning = false;
+                case "--namespace", "-n" -> namespace = value(args, ++i, a);
+                case "--now" -> {
+                    try {
+                        now = Instant.parse(value(args, ++i, a));
+                    } catch (java.time.format.DateTimeParseException e) {
+                        throw new UsageException("--now takes an ISO-8601 instant such as 2030-01-01T00:00:00Z, not "
+                                + args.get(i));
+                    }
+                }
+                case "-h", "--help" -> help = true;
+                default -> throw new UsageException("unknown argument " + a);
+            }
+        }
+        if (paths.isEmpty() && !help) {
+            throw new UsageException("no input: give at least one -f PATH");
+        }
+        return new AnalyzeOptions(List.copyOf(paths), json, provisioning, namespace, now, help);
+    }
+
+    private static String value(List<String> args, int i, String flag) throws UsageException {
+        if (i >= args.size()) {
+            throw new UsageException(flag + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    public static final class UsageException extends Exception {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.gatewarden.cluster;
+
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What exists: in the cluster an informer cache, in {@code analyze} the parsed files.
+ * Rules never know which. Implementations must answer from memory (no API call per question),
+ * except {@link #namespacesWithSecret}, which is only asked on the failure path.
+ */
+public interface ClusterView {
+
+    /** Resources of an Istio or Gateway API kind, in all namespaces. */
+    List<Resource> resources(Kind kind);
+
+    /** Pods and workload templates in all namespaces. */
+    List<Workload> workloads();
+
+    List<ServiceInfo> services();
+
+    Optional<SecretData> secret(String namespace, String name);
+
+    /** Namespaces holding a Secret of that name (metadata only), sorted. */
+    List<String> namespacesWithSecret(String name);
+}

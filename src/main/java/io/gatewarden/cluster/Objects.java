@@ -1,0 +1,67 @@
+package io.gatewarden.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads the few facts the rules need out of core objects, the same way for files, informers
+ * and admission reviews.
+ */
+public final class Objects {
+    private Objects() {
+    }
+
+    /** A Pod's labels, or a workload's pod-template labels; empty for other kinds. */
+    public static Optional<Workload> workload(Resource r) {
+        Kind kind = Kind.of(r);
+        if (kind == Kind.POD) {
+            return Optional.of(new Workload(r.namespace(), r.kind(), r.name(), r.labels()));
+        }
+        if (kind == Kind.DEPLOYMENT || kind == Kind.STATEFUL_SET || kind == Kind.DAEMON_SET) {
+            Map<String, String> labels = Resource.stringMap(r.spec().path("template").path("metadata").path("labels"));
+            return Optional.of(new Workload(r.namespace(), r.kind(), r.name(), labels));
+        }
+        return Optional.empty();
+    }
+
+    public static ServiceInfo service(Resource r) {
+        List<ServiceInfo.ServicePort> ports = new ArrayList<>();
+        for (JsonNode p : r.spec().path("ports")) {
+            if (p.path("port").canConvertToInt()) {
+                JsonNode target = p.path("targetPort");
+                Integer targetPort = target.isInt() ? Integer.valueOf(target.intValue())
+                        : target.isTextual() && target.asText().matches("\\d{1,5}") ? Integer.valueOf(target.asText()) : null;
+                ports.add(new ServiceInfo.ServicePort(p.path("port").asInt(), targetPort, p.path("name").asText(null)));
+            }
+        }
+        return new ServiceInfo(r.namespace(), r.name(), Resource.stringMap(r.spec().path("selector")), List.copyOf(ports));
+    }
+
+    /** A Secret with {@code data} decoded from base64 and {@code stringData} merged over it, as the API server does. */
+    public static SecretData secret(Resource r) {
+        Map<String, byte[]> data = new LinkedHashMap<>();
+        r.body().path("data").fields().forEachRemaining(e -> data.put(e.getKey(), decode(e.getValue().asText(""))));
+        r.body().path("stringData").fields().forEachRemaining(
+                e -> data.put(e.getKey(), e.getValue().asText("").getBytes(StandardCharsets.UTF_8)));
+        return new SecretData(r.namespace(), r.name(), r.body().path("type").asText("Opaque"), r.labels(),
+                r.annotations(), Map.copyOf(data));
+    }
+
+    /** Undecodable base64 reads as empty, which the credential rules then report as missing data. */
+    private static byte[] decode(String base64) {
+        try {
+            return Base64.getMimeDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return new byte[0];
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.gatewarden.demands;
+
+import java.util.List;
+
+/**
+ * A Secret that must exist for the mesh to serve TLS: the union of every {@link CredentialRef}
+ * naming it in that namespace. The same demands drive GW302's severity, analyze's plan and the
+ * certificate manager.
+ *
+ * @param forResources {@code Kind/namespace/name} of every resource that needs it, sorted
+ */
+public record CredentialDemand(String namespace, String secretName, List<String> dnsNames, boolean needsCa,
+                               Purpose purpose, List<String> forResources) {
+
+    public enum Purpose { SERVER, CLIENT }
+}

@@ -1,0 +1,25 @@
+package io.gatewarden.demands;
+
+import io.gatewarden.model.Resource;
+
+import java.util.List;
+
+/**
+ * One place where a Gateway server names a credential, resolved to the namespace Istio will
+ * read it from. A server whose workloads run in two namespaces yields two refs.
+ *
+ * @param field     {@code spec.servers[1].tls.credentialName}
+ * @param namespace the gateway workload namespace (or the fallback when no workload is known)
+ * @param dnsNames  the server hosts without their {@code ns/} prefix, lower-cased, {@code *} skipped
+ * @param mutual    MUTUAL or OPTIONAL_MUTUAL: the secret must also carry the client CA
+ * @param fallback  true when no workload matched and {@code namespace} is the configured fallback
+ * @param foreignNamespace set when {@code kubernetes://ns/name} names a namespace other than
+ *                  {@code namespace}: Istio will not read it (GW312), and nothing is provisioned
+ */
+public record CredentialRef(Resource owner, String field, String namespace, String secretName, List<String> dnsNames,
+                            boolean mutual, boolean fallback, String foreignNamespace) {
+
+    public boolean resolvable() {
+        return foreignNamespace == null;
+    }
+}

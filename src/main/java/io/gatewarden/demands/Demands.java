@@ -1,0 +1,100 @@
+package io.gatewarden.demands;
+
+import io.gatewarden.model.Hosts;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.rules.Facts;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** Derives which credentials the resources need, and where: the one derivation of that fact. */
+public final class Demands {
+    static final String SDS_PREFIX = "kubernetes://";
+    private static final Set<String> TERMINATING_MODES = Set.of("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL");
+
+    private Demands() {
+    }
+
+    /**
+     * The credentials one Gateway names, per workload namespace, including references that
+     * Istio cannot resolve (see {@link CredentialRef#foreignNamespace()}).
+     */
+    public static List<CredentialRef> refs(IstioGateway gw, Facts facts) {
+        List<CredentialRef> refs = new ArrayList<>();
+        List<String> namespaces = facts.credentialNamespaces(gw);
+        boolean fallback = facts.workloadNamespaces(gw).isEmpty();
+        for (IstioGateway.Server server : gw.servers()) {
+            if (server == null || server.tls() == null || !TERMINATING_MODES.contains(server.tls().modeUpper())) {
+                continue;
+            }
+            List<String> dnsNames = dnsNames(server.hosts());
+            boolean mutual = !"SIMPLE".equals(server.tls().modeUpper());
+            for (Map.Entry<String, String> cred : server.tls().credentials()) {
+                SecretName name = SecretName.parse(cred.getValue());
+                for (String ns : namespaces) {
+                    String foreign = name.namespace() == null || name.namespace().equals(ns) ? null : name.namespace();
+                    refs.add(new CredentialRef(gw.resource(), server.path() + ".tls." + cred.getKey(), ns,
+                            name.name(), dnsNames, mutual, fallback, foreign));
+                }
+            }
+        }
+        return refs;
+    }
+
+    /** Every credential the Gateways in the view need, grouped by namespace and secret name. */
+    public static List<CredentialDemand> all(Facts facts) {
+        Map<String, List<CredentialRef>> grouped = new TreeMap<>();
+        for (IstioGateway gw : facts.gateways()) {
+            for (CredentialRef ref : refs(gw, facts)) {
+                if (!ref.resolvable()) {
+                    continue;
+                }
+                grouped.computeIfAbsent(ref.namespace() + "/" + ref.secretName(), k -> new ArrayList<>()).add(ref);
+            }
+        }
+        List<CredentialDemand> demands = new ArrayList<>();
+        for (List<CredentialRef> refs : grouped.values()) {
+            TreeSet<String> names = new TreeSet<>();
+            TreeSet<String> owners = new TreeSet<>();
+            boolean ca = false;
+            for (CredentialRef r : refs) {
+                names.addAll(r.dnsNames());
+                owners.add(r.owner().ref());
+                ca |= r.mutual();
+            }
+            CredentialRef first = refs.get(0);
+            demands.add(new CredentialDemand(first.namespace(), first.secretName(), List.copyOf(names), ca,
+                    CredentialDemand.Purpose.SERVER, List.copyOf(owners)));
+        }
+        return demands;
+    }
+
+    /** Server hosts as certificate DNS names: without {@code ns/}, lower-cased, {@code *} skipped, deduplicated. */
+    public static List<String> dnsNames(List<String> hosts) {
+        TreeSet<String> names = new TreeSet<>();
+        for (String h : hosts) {
+            String dns = Hosts.GatewayHost.parse(h).dnsName().toLowerCase(Locale.ROOT);
+            if (!dns.equals("*") && !dns.isEmpty() && Hosts.dnsNameProblem(dns).isEmpty()) {
+                names.add(dns);
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * A credentialName as Istio reads it: {@code name}, {@code kubernetes://name} or
+     * {@code kubernetes://namespace/name}. {@code namespace} is null unless given.
+     */
+    public record SecretName(String namespace, String name) {
+        public static SecretName parse(String credentialName) {
+            String s = credentialName.startsWith(SDS_PREFIX) ? credentialName.substring(SDS_PREFIX.length()) : credentialName;
+            int slash = s.indexOf('/');
+            return slash < 0 ? new SecretName(null, s) : new SecretName(s.substring(0, slash), s.substring(slash + 1));
+        }
+    }
+}

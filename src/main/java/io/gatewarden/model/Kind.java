@@ -1,0 +1,47 @@
+package io.gatewarden.model;
+
+/** The kinds Gatewarden reads, by API group: Istio's and Gateway API's both have a "Gateway". */
+public enum Kind {
+    ISTIO_GATEWAY("networking.istio.io", "Gateway"),
+    VIRTUAL_SERVICE("networking.istio.io", "VirtualService"),
+    DESTINATION_RULE("networking.istio.io", "DestinationRule"),
+    SERVICE_ENTRY("networking.istio.io", "ServiceEntry"),
+    SIDECAR("networking.istio.io", "Sidecar"),
+    K8S_GATEWAY("gateway.networking.k8s.io", "Gateway"),
+    HTTP_ROUTE("gateway.networking.k8s.io", "HTTPRoute"),
+    TLS_ROUTE("gateway.networking.k8s.io", "TLSRoute"),
+    REFERENCE_GRANT("gateway.networking.k8s.io", "ReferenceGrant"),
+    POD("", "Pod"),
+    SERVICE("", "Service"),
+    SECRET("", "Secret"),
+    CONFIG_MAP("", "ConfigMap"),
+    DEPLOYMENT("apps", "Deployment"),
+    STATEFUL_SET("apps", "StatefulSet"),
+    DAEMON_SET("apps", "DaemonSet");
+
+    private final String group;
+    private final String kind;
+
+    Kind(String group, String kind) {
+        this.group = group;
+        this.kind = kind;
+    }
+
+    public String group() {
+        return group;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    /** The kind of a resource, or null when Gatewarden does not read it. */
+    public static Kind of(Resource r) {
+        for (Kind k : values()) {
+            if (r.is(k)) {
+                return k;
+            }
+        }
+        return null;
+    }
+}

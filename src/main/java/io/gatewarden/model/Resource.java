@@ -1,0 +1,64 @@
+package io.gatewarden.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Any Kubernetes object as read from a file, an informer or an admission review: its identity
+ * plus the raw JSON. Rules read the JSON themselves so that every API version and unknown
+ * fields survive untouched.
+ *
+ * @param origin where it came from, for messages ("gateway.yaml:12", "cluster", "admission")
+ */
+public record Resource(String apiVersion, String kind, String namespace, String name,
+                       Map<String, String> labels, Map<String, String> annotations, JsonNode body, String origin) {
+
+    public static final String DEFAULT_NAMESPACE = "default";
+
+    /** Reads identity from {@code metadata}; a missing namespace becomes {@code defaultNamespace}. */
+    public static Resource of(JsonNode body, String defaultNamespace, String origin) {
+        JsonNode metadata = body.path("metadata");
+        String namespace = metadata.path("namespace").asText("");
+        return new Resource(body.path("apiVersion").asText(""), body.path("kind").asText(""),
+                namespace.isEmpty() ? defaultNamespace : namespace, metadata.path("name").asText(""),
+                stringMap(metadata.path("labels")), stringMap(metadata.path("annotations")), body, origin);
+    }
+
+    /** The API group: {@code networking.istio.io} for {@code networking.istio.io/v1}, "" for core. */
+    public String group() {
+        int slash = apiVersion.indexOf('/');
+        return slash < 0 ? "" : apiVersion.substring(0, slash);
+    }
+
+    public boolean is(Kind k) {
+        return k.kind().equals(kind) && k.group().equals(group());
+    }
+
+    public JsonNode spec() {
+        JsonNode spec = body.path("spec");
+        return spec.isObject() ? spec : MissingNode.getInstance();
+    }
+
+    /** {@code Kind/namespace/name}. */
+    public String ref() {
+        return kind + "/" + namespace + "/" + name;
+    }
+
+    /** Labels or selectors: string values only; anything else is not a label and is skipped. */
+    public static Map<String, String> stringMap(JsonNode node) {
+        if (!node.isObject()) {
+            return Map.of();
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> {
+            if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                map.put(e.getKey(), e.getValue().asText());
+            }
+        });
+        return Collections.unmodifiableMap(map);
+    }
+}

@@ -1,0 +1,187 @@
+package io.gatewarden.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatewarden.diagnostics.Code;
+import io.gatewarden.diagnostics.Diagnostic;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A networking.istio.io VirtualService (v1alpha3, v1beta1 and v1 share one schema), read once from JSON:
+ * the parts the cross-resource rules need (hosts, gateway bindings, route destinations), each with its
+ * field path. Values of the wrong type become {@link #shapeErrors()} and are treated as absent, under the
+ * code of the rule that reads the field: {@code spec.hosts} RT502, gateway references and {@code match}
+ * RT501, {@code sniHosts} RT503, routes and destinations RT506.
+ *
+ * @param hosts       {@code spec.hosts} with their paths, empty when absent
+ * @param gatewaysSet whether {@code spec.gateways} names at least one gateway; when not (absent or empty),
+ *                    {@link #gateways()} is {@code ["mesh"]} with path {@code spec.gateways}, Istio's default
+ * @param gateways    {@code spec.gateways} with their paths; never empty
+ */
+public record VirtualService(Resource resource, List<Ref> hosts, boolean gatewaysSet, List<Ref> gateways,
+                             List<Route> http, List<Route> tls, List<Route> tcp, List<Diagnostic> shapeErrors) {
+
+    /** The reserved gateway name for the sidecars of the mesh. */
+    public static final String MESH = "mesh";
+
+    /** A string value and its field path ({@code spec.gateways[1]}, {@code spec.tls[0].match[0].sniHosts[2]}). */
+    public record Ref(String path, String value) {
+    }
+
+    /** One destination's {@code host}, with path {@code spec.http[0].route[1].destination.host}. */
+    public record Destination(String path, String host) {
+    }
+
+    /** One {@code match} entry: its gateways (empty when absent) and, for tls routes, its sniHosts. */
+    public record Match(String path, List<Ref> gateways, List<Ref> sniHosts) {
+    }
+
+    /**
+     * One entry of {@code spec.http}, {@code spec.tls} or {@code spec.tcp}.
+     *
+     * @param protocol "http", "tls" or "tcp"
+     */
+    public record Route(String protocol, String path, List<Match> matches, List<Destination> destinations) {
+    }
+
+    /** Whether the top-level binding includes the mesh: explicitly or because no gateway is named. */
+    public boolean boundToMesh() {
+        return gateways.stream().anyMatch(g -> MESH.equals(g.value()));
+    }
+
+    /** Every route of every protocol, http first, then tls, then tcp. */
+    public List<Route> routes() {
+        List<Route> all = new ArrayList<>(http.size() + tls.size() + tcp.size());
+        all.addAll(http);
+        all.addAll(tls);
+        all.addAll(tcp);
+        return all;
+    }
+
+    /** The host names alone. */
+    public List<String> hostNames() {
+        return hosts.stream().map(Ref::value).toList();
+    }
+
+    public static VirtualService parse(Resource resource) {
+        ShapeReader in = new ShapeReader(resource);
+        JsonNode spec = resource.spec();
+        List<Ref> hosts = refs(in, spec, "hosts", "spec.hosts", Code.RT502);
+        List<Ref> gateways = refs(in, spec, "gateways", "spec.gateways", Code.RT501);
+        boolean gatewaysSet = !gateways.isEmpty();
+        if (!gatewaysSet) {
+            gateways = List.of(new Ref("spec.gateways", MESH));
+        }
+        return new VirtualService(resource, hosts, gatewaysSet, gateways, routes(in, spec, "http"),
+                routes(in, spec, "tls"), routes(in, spec, "tcp"), in.errors());
+    }
+
+    /**
+     * A list of strings with the path of each entry; wrong entries are recorded and skipped, so the
+     * paths keep the original indexes.
+     */
+    private static List<Ref> refs(ShapeReader in, JsonNode parent, String field, String path, Code code) {
+        JsonNode v = parent.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            in.error(code, path, ShapeReader.describe(v) + " is not a list");
+            return List.of();
+        }
+        List<Ref> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode item = v.get(i);
+            if (item.isTextual()) {
+                out.add(new Ref(path + "[" + i + "]", item.asText()));
+            } else {
+                in.error(code, path + "[" + i + "]", ShapeReader.describe(item) + " is not a string");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<Route> routes(ShapeReader in, JsonNode spec, String protocol) {
+        JsonNode list = spec.path(protocol);
+        String path = "spec." + protocol;
+        if (list.isMissingNode() || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            in.error(Code.RT506, path, ShapeReader.describe(list) + " is not a list of " + protocol + " routes");
+            return List.of();
+        }
+        List<Route> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode node = list.get(i);
+            String routePath = path + "[" + i + "]";
+            if (!node.isObject()) {
+                in.error(Code.RT506, routePath, ShapeReader.describe(node) + " is not a route object");
+                continue;
+            }
+            out.add(new Route(protocol, routePath, matches(in, node, routePath, protocol.equals("tls")),
+                    destinations(in, node, routePath)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<Match> matches(ShapeReader in, JsonNode route, String routePath, boolean tls) {
+        JsonNode list = route.path("match");
+        String path = routePath + ".match";
+        if (list.isMissingNode() || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            in.error(Code.RT501, path, ShapeReader.describe(list) + " is not a list of match conditions");
+            return List.of();
+        }
+        List<Match> out = new ArrayList<>(list.size());
+        for (int j = 0; j < list.size(); j++) {
+            JsonNode node = list.get(j);
+            String matchPath = path + "[" + j + "]";
+            if (!node.isObject()) {
+                in.error(Code.RT501, matchPath, ShapeReader.describe(node) + " is not a match object");
+                continue;
+            }
+            List<Ref> sni = tls ? refs(in, node, "sniHosts", matchPath + ".sniHosts", Code.RT503) : List.of();
+            out.add(new Match(matchPath, refs(in, node, "gateways", matchPath + ".gateways", Code.RT501), sni));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<Destination> destinations(ShapeReader in, JsonNode route, String routePath) {
+        JsonNode list = route.path("route");
+        String path = routePath + ".route";
+        if (list.isMissingNode() || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            in.error(Code.RT506, path, ShapeReader.describe(list) + " is not a list of route destinations");
+            return List.of();
+        }
+        List<Destination> out = new ArrayList<>(list.size());
+        for (int k = 0; k < list.size(); k++) {
+            JsonNode node = list.get(k);
+            String weighted = path + "[" + k + "]";
+            if (!node.isObject()) {
+                in.error(Code.RT506, weighted, ShapeReader.describe(node) + " is not a route destination object");
+                continue;
+            }
+            JsonNode destination = node.path("destination");
+            String destPath = weighted + ".destination";
+            if (destination.isMissingNode() || destination.isNull()) {
+                continue;
+            }
+            if (!destination.isObject()) {
+                in.error(Code.RT506, destPath, ShapeReader.describe(destination) + " is not a destination object");
+                continue;
+            }
+            String host = in.text(destination, "host", destPath + ".host", Code.RT506);
+            if (host != null && !host.isEmpty()) {
+                out.add(new Destination(destPath + ".host", host));
+            }
+        }
+        return List.copyOf(out);
+    }
+}

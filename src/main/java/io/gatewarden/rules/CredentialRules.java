@@ -1,0 +1,121 @@
+package io.gatewarden.rules;
+
+import io.gatewarden.cluster.SecretData;
+import io.gatewarden.demands.CredentialRef;
+import io.gatewarden.demands.Demands;
+import io.gatewarden.diagnostics.Code;
+import io.gatewarden.diagnostics.Diagnostic;
+import io.gatewarden.diagnostics.Severity;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+import io.gatewarden.pki.HostCoverage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * GW301–GW313: does each credential a Gateway names resolve, in the namespace where its
+ * proxies run, to a usable certificate for its hosts?
+ */
+public final class CredentialRules implements Rule {
+
+    @Override
+    public Kind kind() {
+        return Kind.ISTIO_GATEWAY;
+    }
+
+    @Override
+    public void check(Resource resource, Facts facts, List<Diagnostic> out) {
+        IstioGateway gw = facts.gateway(resource);
+        if (!gw.selector().isEmpty() && facts.workloads(gw.selector()).isEmpty()) {
+            out.add(Diagnostic.of(Code.GW301, resource, "spec.selector", "selector " + selectorText(gw)
+                    + " matches no gateway pods or workloads in any namespace, so no proxy serves this Gateway; "
+                    + "fix the labels to match your gateway deployment (e.g. istio: ingressgateway)"));
+        }
+        for (CredentialRef ref : Demands.refs(gw, facts)) {
+            checkRef(gw, ref, facts, out);
+        }
+    }
+
+    private void checkRef(IstioGateway gw, CredentialRef ref, Facts facts, List<Diagnostic> out) {
+        Resource r = gw.resource();
+        if (!ref.resolvable()) {
+            out.add(Diagnostic.of(Code.GW312, r, ref.field(), "credential refers to namespace " + ref.foreignNamespace()
+                    + ", but the gateway pods run in " + ref.namespace() + " and Istio reads credentials only there; "
+                    + "use kubernetes://" + ref.secretName() + " and keep the secret in " + ref.namespace()));
+            return;
+        }
+        Optional<SecretData> secret = facts.secret(ref.namespace(), ref.secretName());
+        if (secret.isEmpty()) {
+            missing(gw, ref, facts, out);
+            return;
+        }
+        SecretData s = secret.get();
+        CredentialInspection inspection = facts.memo("credential:" + s.namespace() + "/" + s.name(),
+                k -> CredentialInspection.of(s, facts.settings().clock().instant(), facts.settings().expiryWarning()));
+        // A broken secret that Gatewarden owns is re-issued by the certificate manager, not the user's problem.
+        boolean reissued = s.managed() && facts.settings().provisioning();
+        String prefix = "secret " + ref.namespace() + "/" + ref.secretName() + " ";
+        String suffix = reissued ? " (Gatewarden manages this secret and will re-issue it)" : "";
+        for (CredentialInspection.Problem p : inspection.problems()) {
+            out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.message() + suffix), reissued));
+        }
+        boolean parsed = inspection.problems().stream().noneMatch(p -> p.code() == Code.GW304 || p.code() == Code.GW305);
+        if (parsed) {
+            List<String> uncovered = ref.dnsNames().stream()
+                    .filter(h -> !HostCoverage.covers(inspection.dnsNames(), h)).toList();
+            if (!uncovered.isEmpty()) {
+                out.add(demote(Diagnostic.of(Code.GW308, r, ref.field(), prefix + "has a certificate for "
+                        + (inspection.dnsNames().isEmpty() ? "no DNS names (no subjectAltName)" : inspection.dnsNames())
+                        + ", which does not cover " + uncovered + "; clients using that SNI get a name mismatch: "
+                        + "reissue it with those names or a matching wildcard" + suffix), reissued));
+            }
+        }
+        if (ref.mutual() && !inspection.hasCa() && facts.secret(ref.namespace(), ref.secretName() + "-cacert").isEmpty()) {
+            out.add(demote(Diagnostic.of(Code.GW310, r, ref.field(), prefix + "has no CA to verify client certificates "
+                    + "(tls.mode MUTUAL/OPTIONAL_MUTUAL): add a ca.crt key to it, or create secret "
+                    + ref.namespace() + "/" + ref.secretName() + "-cacert with the client CA" + suffix), reissued));
+        }
+    }
+
+    private void missing(IstioGateway gw, CredentialRef ref, Facts facts, List<Diagnostic> out) {
+        Resource r = gw.resource();
+        String where = ref.fallback()
+                ? "the fallback namespace " + ref.namespace() + " (no gateway workload matches " + selectorText(gw) + ")"
+                : ref.namespace() + ", where the gateway pods selected by " + selectorText(gw) + " run";
+        List<String> elsewhere = facts.view().namespacesWithSecret(ref.secretName()).stream()
+                .filter(ns -> !ns.equals(ref.namespace())).toList();
+        if (!elsewhere.isEmpty()) {
+            out.add(Diagnostic.of(Code.GW303, r, ref.field(), "secret " + ref.secretName() + " not found in " + where
+                    + "; a secret with that name exists in " + String.join(", ", elsewhere)
+                    + ", which Istio does not read: create or move it to " + ref.namespace()));
+            return;
+        }
+        if (facts.settings().provisioning()) {
+            out.add(Diagnostic.of(Code.GW302, r, ref.field(), "secret " + ref.secretName() + " does not exist in "
+                    + where + "; Gatewarden will provision it for " + namesText(ref.dnsNames()))
+                    .withSeverity(Severity.INFO));
+        } else {
+            out.add(Diagnostic.of(Code.GW302, r, ref.field(), "secret " + ref.secretName() + " not found in " + where
+                    + "; create it there (kubectl -n " + ref.namespace() + " create secret tls " + ref.secretName()
+                    + " --cert=... --key=...) or turn on Gatewarden provisioning"));
+        }
+    }
+
+    private static Diagnostic demote(Diagnostic d, boolean reissued) {
+        return reissued && d.severity() != Severity.INFO ? d.withSeverity(Severity.INFO) : d;
+    }
+
+    static String selectorText(IstioGateway gw) {
+        return gw.selector().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(",", "{", "}"));
+    }
+
+    private static String namesText(List<String> names) {
+        return names.isEmpty() ? "no DNS names (the server hosts are all '*')" : String.join(", ", names);
+    }
+}

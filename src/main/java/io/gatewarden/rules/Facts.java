@@ -1,0 +1,99 @@
+package io.gatewarden.rules;
+
+import io.gatewarden.cluster.ClusterView;
+import io.gatewarden.cluster.SecretData;
+import io.gatewarden.cluster.Workload;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The derived facts of one evaluation (one admission review or one analyze run), each computed
+ * once and shared by every rule: parsed Gateways, which workloads a selector matches, and
+ * where a Gateway's credentials must live. Not thread-safe: one instance per evaluation.
+ */
+public final class Facts {
+    private final ClusterView view;
+    private final RuleSettings settings;
+    private final Map<Resource, IstioGateway> parsed = new IdentityHashMap<>();
+    private final Map<Map<String, String>, List<Workload>> selected = new HashMap<>();
+    private final Map<String, Object> memo = new HashMap<>();
+    private List<IstioGateway> allGateways;
+
+    public Facts(ClusterView view, RuleSettings settings) {
+        this.view = view;
+        this.settings = settings;
+    }
+
+    public ClusterView view() {
+        return view;
+    }
+
+    public RuleSettings settings() {
+        return settings;
+    }
+
+    public IstioGateway gateway(Resource r) {
+        return parsed.computeIfAbsent(r, IstioGateway::parse);
+    }
+
+    /** Every Istio Gateway the view holds, parsed. */
+    public List<IstioGateway> gateways() {
+        if (allGateways == null) {
+            allGateways = view.resources(Kind.ISTIO_GATEWAY).stream().map(this::gateway).toList();
+        }
+        return allGateways;
+    }
+
+    /** Workloads whose labels match the selector, in any namespace (Istio's default gateway scope). */
+    public List<Workload> workloads(Map<String, String> selector) {
+        return selected.computeIfAbsent(selector, s -> {
+            List<Workload> out = new ArrayList<>();
+            if (!s.isEmpty()) {
+                for (Workload w : view.workloads()) {
+                    if (w.matches(s)) {
+                        out.add(w);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Namespaces where a Gateway's proxies run, sorted: there, and only there, Istio reads its
+     * credentials. Empty when the selector matches nothing.
+     */
+    public List<String> workloadNamespaces(IstioGateway gw) {
+        TreeSet<String> ns = new TreeSet<>();
+        for (Workload w : workloads(gw.selector())) {
+            ns.add(w.namespace());
+        }
+        return List.copyOf(ns);
+    }
+
+    /** Where the credentials must resolve: the workload namespaces, or the fallback when none is known. */
+    public List<String> credentialNamespaces(IstioGateway gw) {
+        List<String> ns = workloadNamespaces(gw);
+        return ns.isEmpty() ? List.of(settings.fallbackNamespace()) : ns;
+    }
+
+    public Optional<SecretData> secret(String namespace, String name) {
+        return view.secret(namespace, name);
+    }
+
+    /** A memo for derived values that rules share (for example an inspected secret). */
+    @SuppressWarnings("unchecked")
+    public <T> T memo(String key, Function<String, T> compute) {
+        return (T) memo.computeIfAbsent(key, compute);
+    }
+}

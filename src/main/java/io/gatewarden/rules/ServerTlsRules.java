@@ -1,0 +1,306 @@
+package io.gatewarden.rules;
+
+import io.gatewarden.diagnostics.Code;
+import io.gatewarden.diagnostics.Diagnostic;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.IstioGateway.Server;
+import io.gatewarden.model.IstioGateway.Tls;
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+import io.gatewarden.rules.GatewayStructureRules.Findings;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * GW201–GW216: the {@code tls} block of each Istio Gateway server, judged against its port protocol.
+ * Type errors inside {@code tls} are reported by {@link GatewayStructureRules}, not here.
+ * <p>
+ * Checks that depend on the protocol (GW201–GW205, GW210, GW214) are skipped for an unknown or
+ * missing protocol (GW105 already fires); a block that is not allowed on its port at all (GW202,
+ * GW203) gets that one finding, since advice about its contents would be moot.
+ */
+public final class ServerTlsRules implements Rule {
+    private static final Set<String> HTTP_PLAIN = Set.of("HTTP", "HTTP2", "GRPC", "GRPC-WEB");
+    private static final Set<String> TLS_TERMINATING = Set.of("HTTPS", "TLS");
+    private static final Set<String> OPAQUE = Set.of("TCP", "MONGO", "REDIS", "MYSQL");
+
+    private static final String SIMPLE = "SIMPLE";
+    private static final String ISTIO_MUTUAL = "ISTIO_MUTUAL";
+    private static final String AUTO_PASSTHROUGH = "AUTO_PASSTHROUGH";
+    private static final Set<String> NEEDS_CERTIFICATE = Set.of(SIMPLE, "MUTUAL", "OPTIONAL_MUTUAL");
+    private static final Set<String> VERIFIES_CLIENTS = Set.of("MUTUAL", "OPTIONAL_MUTUAL");
+    private static final Set<String> PASSTHROUGH = Set.of("PASSTHROUGH", AUTO_PASSTHROUGH);
+
+    /** Comparable TLS versions, oldest first; TLS_AUTO and unknown strings are not compared. */
+    private static final List<String> VERSIONS = List.of("TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3");
+    private static final int MODERN_VERSION = VERSIONS.indexOf("TLSV1_2");
+
+    /**
+     * Cipher suite names Istio accepts for Gateway servers (BoringSSL names, as listed in Istio's
+     * validation). Entries may also be equal-preference groups {@code [A|B]}, whose members are checked.
+     */
+    private static final Set<String> CIPHER_SUITES = Set.of(
+            "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+            "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+            "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+            "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA",
+            "AES128-GCM-SHA256", "AES256-GCM-SHA384", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA");
+
+    /** GW216: Istio serves at most two certificates per server (one RSA, one ECDSA). */
+    private static final int MAX_CERTIFICATES = 2;
+
+    @Override
+    public Kind kind() {
+        return Kind.ISTIO_GATEWAY;
+    }
+
+    @Override
+    public void check(Resource resource, Facts facts, List<Diagnostic> out) {
+        IstioGateway gw = facts.gateway(resource);
+        Findings f = new Findings(gw, out);
+        for (Server s : gw.servers()) {
+            if (s == null) {
+                continue;
+            }
+            if (s.tls() == null) {
+                missingTls(s, f);
+            } else if (allowedOnPort(s, f)) {
+                checkTls(s, s.tls(), s.path() + ".tls", f);
+            }
+        }
+    }
+
+    private static void checkTls(Server s, Tls tls, String path, Findings f) {
+        String protocol = s.protocolUpper();
+        if (TLS_TERMINATING.contains(protocol)) {
+            unsetMode(tls, path, f);
+            missingCertificate(tls, path, f);
+        }
+        if (GatewayStructureRules.KNOWN_PROTOCOLS.contains(protocol)) {
+            autoPassthrough(s, tls, path, f);
+            httpsRedirect(s, tls, path, f);
+        }
+        certificateSources(tls, path, f);
+        clientCa(tls, path, f);
+        ignoredCertificates(tls, path, f);
+        versions(tls, path, f);
+        cipherSuites(tls, path, f);
+        crl(tls, path, f);
+        certificateCount(tls, path, f);
+    }
+
+    /** GW201. */
+    private static void missingTls(Server s, Findings f) {
+        String protocol = s.protocolUpper();
+        if (TLS_TERMINATING.contains(protocol)) {
+            f.add(Code.GW201, s.path() + ".tls", protocol + " server has no tls block: add tls with mode SIMPLE "
+                    + "and a credentialName (the Secret holding its certificate), or mode PASSTHROUGH");
+        }
+    }
+
+    /** GW202 and GW203: whether a tls block may appear on this port at all. */
+    private static boolean allowedOnPort(Server s, Findings f) {
+        String protocol = s.protocolUpper();
+        Tls tls = s.tls();
+        String path = s.path() + ".tls";
+        if (HTTP_PLAIN.contains(protocol) && !redirectOrPassthroughOnly(tls)) {
+            String what = tls.certificateFields().isEmpty() ? "tls.mode " + tls.modeUpper()
+                    : String.join(", ", tls.certificateFields());
+            f.add(Code.GW202, path, what + " is set on a plain-text " + protocol + " port, where tls may only "
+                    + "carry httpsRedirect: change port.protocol to HTTPS to terminate TLS, or remove it");
+            return false;
+        }
+        if (OPAQUE.contains(protocol)) {
+            f.add(Code.GW203, path, "tls is set on a " + protocol + " port, which carries no TLS settings: use "
+                    + "port.protocol TLS to terminate or pass through TLS, or remove the tls block");
+            return false;
+        }
+        return true;
+    }
+
+    /** A tls block Istio accepts on a plain HTTP port: no certificate fields, and a redirect or (default) passthrough. */
+    private static boolean redirectOrPassthroughOnly(Tls tls) {
+        return tls.certificateFields().isEmpty()
+                && (tls.httpsRedirect() || tls.modeUpper() == null || PASSTHROUGH.contains(tls.modeUpper()));
+    }
+
+    /** GW204. */
+    private static void unsetMode(Tls tls, String path, Findings f) {
+        if (tls.modeUpper() == null && !tls.certificateFields().isEmpty()) {
+            f.add(Code.GW204, path + ".mode", String.join(", ", tls.certificateFields()) + " is set but tls.mode "
+                    + "is unset, so Istio treats the server as PASSTHROUGH and ignores it: set tls.mode to SIMPLE "
+                    + "(or MUTUAL to verify client certificates)");
+        }
+    }
+
+    /** GW205: a terminating mode with no certificate, or only half of a file pair. */
+    private static void missingCertificate(Tls tls, String path, Findings f) {
+        String mode = tls.modeUpper();
+        if (mode == null || !NEEDS_CERTIFICATE.contains(mode)) {
+            return;
+        }
+        // Plug-in point (later issue): when Gatewarden will assign and provision a credential for this
+        // server (MUT902), skip this finding instead of reporting it.
+        if (tls.certificateSources().isEmpty()) {
+            f.add(Code.GW205, path, "tls.mode is " + mode + " but no certificate is set: add credentialName (a "
+                    + "Secret with tls.crt and tls.key in the gateway workload namespace), or serverCertificate "
+                    + "and privateKey");
+        } else if (tls.certificateSources().equals(List.of("serverCertificate+privateKey"))) {
+            boolean hasCert = notEmpty(tls.serverCertificate());
+            boolean hasKey = notEmpty(tls.privateKey());
+            if (hasCert != hasKey) {
+                String set = hasCert ? "serverCertificate" : "privateKey";
+                String unset = hasCert ? "privateKey" : "serverCertificate";
+                f.add(Code.GW205, path + "." + unset, set + " is set but " + unset + " is empty: set both file "
+                        + "paths, or use credentialName instead");
+            }
+        }
+    }
+
+    /** GW206. */
+    private static void certificateSources(Tls tls, String path, Findings f) {
+        List<String> sources = tls.certificateSources();
+        if (sources.size() > 1) {
+            f.add(Code.GW206, path, "several certificate sources are set (" + String.join(", ", sources)
+                    + "), but a server takes its certificate from exactly one: keep one and remove the others");
+        }
+    }
+
+    /** GW207. */
+    private static void clientCa(Tls tls, String path, Findings f) {
+        String mode = tls.modeUpper();
+        boolean fileCertificate = notEmpty(tls.serverCertificate()) || notEmpty(tls.privateKey());
+        if (mode != null && VERIFIES_CLIENTS.contains(mode) && fileCertificate && !notEmpty(tls.caCertificates())) {
+            f.add(Code.GW207, path + ".caCertificates", "tls.mode is " + mode + " but caCertificates is empty: set "
+                    + "caCertificates to the CA bundle that signs client certificates, or use credentialName with "
+                    + "a <name>-cacert secret");
+        }
+    }
+
+    /** GW208 and GW209: modes that use no certificate of the server's own. */
+    private static void ignoredCertificates(Tls tls, String path, Findings f) {
+        String mode = tls.modeUpper();
+        List<String> fields = tls.certificateFields();
+        if (mode == null || fields.isEmpty()) {
+            return;
+        }
+        String field = path + "." + fields.get(0);
+        String names = String.join(", ", fields);
+        if (mode.equals(ISTIO_MUTUAL)) {
+            f.add(Code.GW208, field, "tls.mode is ISTIO_MUTUAL, which uses the mesh's own certificates, but "
+                    + names + " is set: remove it, or use mode MUTUAL to serve your own certificate");
+        } else if (PASSTHROUGH.contains(mode)) {
+            f.add(Code.GW209, field, "tls.mode is " + mode + ", which forwards TLS untouched, so " + names
+                    + " is ignored: remove it, or use mode SIMPLE to terminate TLS at the gateway");
+        }
+    }
+
+    /** GW210. */
+    private static void autoPassthrough(Server s, Tls tls, String path, Findings f) {
+        if (AUTO_PASSTHROUGH.equals(tls.modeUpper()) && !s.protocolUpper().equals("TLS")) {
+            f.add(Code.GW210, path + ".mode", "tls.mode AUTO_PASSTHROUGH routes by SNI and only works on protocol "
+                    + "TLS, but port.protocol is " + s.protocolUpper() + ": set port.protocol to TLS");
+        }
+    }
+
+    /** GW211 and GW212. */
+    private static void versions(Tls tls, String path, Findings f) {
+        int min = version(tls.minProtocolVersion());
+        int max = version(tls.maxProtocolVersion());
+        String field = path + ".minProtocolVersion";
+        if (min >= 0 && max >= 0 && min > max) {
+            f.add(Code.GW211, field, "minProtocolVersion " + VERSIONS.get(min) + " is above maxProtocolVersion "
+                    + VERSIONS.get(max) + ", so Envoy rejects the listener: lower minProtocolVersion or raise "
+                    + "maxProtocolVersion");
+        }
+        if (min >= 0 && min < MODERN_VERSION && tls.cipherSuites().isEmpty()) {
+            f.add(Code.GW212, field, "minProtocolVersion " + VERSIONS.get(min) + " allows legacy TLS with the "
+                    + "default cipher list, weak CBC/SHA-1 suites included: raise it to TLSV1_2, or list the "
+                    + "cipherSuites you accept");
+        }
+    }
+
+    /** The index of a version in {@link #VERSIONS}, or -1 for unset, TLS_AUTO or unknown. */
+    private static int version(String v) {
+        return v == null ? -1 : VERSIONS.indexOf(v.toUpperCase(Locale.ROOT));
+    }
+
+    /** GW213: every entry and every member of a {@code [A|B]} group must be a known, not yet listed suite. */
+    private static void cipherSuites(Tls tls, String path, Findings f) {
+        Map<String, Integer> firstAt = new HashMap<>();
+        List<String> suites = tls.cipherSuites();
+        for (int k = 0; k < suites.size(); k++) {
+            String entry = suites.get(k);
+            String field = path + ".cipherSuites[" + k + "]";
+            for (String suite : members(entry)) {
+                String where = suite.equals(entry) ? "" : " in group " + Findings.quote(entry);
+                Integer first = firstAt.putIfAbsent(suite, k);
+                if (!CIPHER_SUITES.contains(suite)) {
+                    f.add(Code.GW213, field, "cipher suite " + Findings.quote(suite) + where + " is not one Istio "
+                            + "supports, so it is ignored: use a BoringSSL name such as ECDHE-RSA-AES128-GCM-SHA256");
+                } else if (first != null) {
+                    f.add(Code.GW213, field, "cipher suite " + Findings.quote(suite) + where + " is already listed "
+                            + "at cipherSuites[" + first + "]: remove the duplicate");
+                }
+            }
+        }
+    }
+
+    /** The suites of one cipherSuites entry: itself, or the members of an equal-preference group. */
+    private static List<String> members(String entry) {
+        if (entry.length() >= 2 && entry.startsWith("[") && entry.endsWith("]")) {
+            return List.of(entry.substring(1, entry.length() - 1).split("\\|", -1));
+        }
+        return List.of(entry);
+    }
+
+    /** GW214. */
+    private static void httpsRedirect(Server s, Tls tls, String path, Findings f) {
+        if (tls.httpsRedirect() && !HTTP_PLAIN.contains(s.protocolUpper())) {
+            f.add(Code.GW214, path + ".httpsRedirect", "httpsRedirect only redirects plain-text HTTP, so it has no "
+                    + "effect on a " + s.protocolUpper() + " server: remove it, and set it on the HTTP server "
+                    + "(port 80) that should redirect to this one");
+        }
+    }
+
+    /** GW215. */
+    private static void crl(Tls tls, String path, Findings f) {
+        if (!notEmpty(tls.caCrl())) {
+            return;
+        }
+        List<String> reasons = new ArrayList<>();
+        if (SIMPLE.equals(tls.modeUpper())) {
+            reasons.add("tls.mode SIMPLE verifies no client certificate, so a CRL has no use: remove caCrl, or use "
+                    + "mode MUTUAL");
+        }
+        if (notEmpty(tls.credentialName()) || !tls.credentialNames().isEmpty()) {
+            reasons.add("caCrl cannot be combined with credentialName/credentialNames: put the CRL in the "
+                    + "credential Secret (key ca.crl) instead");
+        }
+        if (!reasons.isEmpty()) {
+            f.add(Code.GW215, path + ".caCrl", String.join("; ", reasons));
+        }
+    }
+
+    /** GW216. */
+    private static void certificateCount(Tls tls, String path, Findings f) {
+        tooMany(tls.credentialNames().size(), "credentialNames", path, f);
+        tooMany(tls.tlsCertificateCount(), "tlsCertificates", path, f);
+    }
+
+    private static void tooMany(int count, String field, String path, Findings f) {
+        if (count > MAX_CERTIFICATES) {
+            f.add(Code.GW216, path + "." + field, count + " " + field + " are set, but Istio serves at most "
+                    + MAX_CERTIFICATES + " certificates per server (one RSA, one ECDSA): keep at most two");
+        }
+    }
+
+    private static boolean notEmpty(String s) {
+        return s != null && !s.isEmpty();
+    }
+}

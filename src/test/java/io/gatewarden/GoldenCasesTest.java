@@ -1,0 +1,127 @@
+package io.gatewarden;
+
+import io.gatewarden.cli.Analysis;
+import io.gatewarden.cli.AnalyzeOptions;
+import io.gatewarden.cli.ManifestReader;
+import io.gatewarden.demands.PlanEntry;
+import io.gatewarden.diagnostics.Diagnostic;
+import io.gatewarden.model.Resource;
+import io.gatewarden.rules.Engine;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The golden corpus, as Istio tests its analyzers: each folder under {@code cases/} holds
+ * manifests and {@code expected.txt}, the exact findings and plan {@code analyze} must give.
+ * {@code -Dcases=gw3} runs only the folders whose name contains "gw3".
+ */
+class GoldenCasesTest {
+    static final Path CASES = Path.of("src/test/resources/cases");
+    static final Path CERTS = Path.of("certs-test");
+    private static final Pattern B64 = Pattern.compile("\\{\\{b64:([A-Za-z0-9._-]+)}}");
+
+    static Stream<String> cases() throws IOException {
+        String filter = System.getProperty("cases", "");
+        try (Stream<Path> dirs = Files.list(CASES)) {
+            return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(n -> n.contains(filter)).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void caseMatchesExpectedFindings(String name) throws Exception {
+        Path dir = CASES.resolve(name);
+        Path expectedFile = dir.resolve("expected.txt");
+        assertTrue(Files.exists(expectedFile), name + " has no expected.txt");
+        Analysis analysis = analyze(dir);
+
+        List<String> expected = new ArrayList<>();
+        List<String[]> messageChecks = new ArrayList<>();
+        for (String line : Files.readAllLines(expectedFile)) {
+            line = line.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int tilde = line.indexOf(" ~ ");
+            String key = tilde < 0 ? line : line.substring(0, tilde).strip();
+            expected.add(key);
+            if (tilde >= 0) {
+                messageChecks.add(new String[] {key, line.substring(tilde + 3).strip()});
+            }
+        }
+        List<String> actual = new ArrayList<>();
+        for (Diagnostic d : analysis.diagnostics()) {
+            actual.add(key(d));
+        }
+        for (PlanEntry p : analysis.plan()) {
+            actual.add("PLAN " + p.action() + " " + p.namespace() + "/" + p.name() + " " + String.join(",", p.dnsNames()));
+        }
+        expected.sort(null);
+        actual.sort(null);
+        assertEquals(String.join("\n", expected), String.join("\n", actual),
+                name + ": findings differ; full output:\n" + analysis.toText());
+        for (String[] check : messageChecks) {
+            boolean found = analysis.diagnostics().stream()
+                    .anyMatch(d -> key(d).equals(check[0]) && d.message().contains(check[1]));
+            assertTrue(found, name + ": no message for " + check[0] + " contains \"" + check[1] + "\"; output:\n"
+                    + analysis.toText());
+        }
+        for (Diagnostic d : analysis.diagnostics()) {
+            assertFalse(d.message().contains("BEGIN"), "messages must never carry PEM material: " + d.message());
+        }
+    }
+
+    static String key(Diagnostic d) {
+        return d.severity().name() + " " + d.code() + " " + d.resourceRef() + " " + d.field();
+    }
+
+    /** Runs analyze on a case folder the way the CLI does, with the case's args.txt. */
+    static Analysis analyze(Path dir) throws Exception {
+        List<String> args = new ArrayList<>(List.of("-f", dir.toString()));
+        Path argsFile = dir.resolve("args.txt");
+        if (Files.exists(argsFile)) {
+            args.addAll(List.of(Files.readString(argsFile).strip().split("\\s+")));
+        }
+        AnalyzeOptions options = AnalyzeOptions.parse(args);
+        ManifestReader reader = new ManifestReader(options.namespace());
+        List<Resource> resources = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")
+                    || f.toString().endsWith(".json")).sorted().toList()) {
+                resources.addAll(reader.read(withCertificates(Files.readString(f)), f.toString()));
+            }
+        }
+        if (resources.isEmpty()) {
+            fail(dir + " has no manifests");
+        }
+        return Analysis.of(resources, new Engine(options.settings()));
+    }
+
+    /** Replaces {{b64:FILE}} with the base64 of certs-test/FILE. */
+    static String withCertificates(String yaml) throws IOException {
+        Matcher m = B64.matcher(yaml);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            byte[] bytes = Files.readAllBytes(CERTS.resolve(m.group(1)));
+            m.appendReplacement(sb, Base64.getEncoder().encodeToString(bytes));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+}
