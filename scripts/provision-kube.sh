@@ -8,7 +8,10 @@ set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.34.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.21}"
-ISTIO_VERSION="${ISTIO_VERSION:-1.28.0}"
+# Istio's git tags ("1.28.0") are not Go semver, so the module proxy serves no
+# istio.io/istio@1.28.0 (403 "This module version is not available"). Pin a
+# pseudo-version instead (this one is master of 2026-08-27, VERSION file 1.31).
+ISTIO_VERSION="${ISTIO_VERSION:-v0.0.0-20260827124520-eed52ebb66ad}"
 GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-v1.4.0}"
 CACHE="${KUBE_API_TEST_DIR:-$HOME/.cache/gatewarden/kube}"
 BIN="$CACHE/k8s/${K8S_VERSION}-linux-amd64"
@@ -53,12 +56,23 @@ fi
 
 [ -x "$BIN/kubectl" ] || ln -sf "$(command -v kubectl)" "$BIN/kubectl"
 
+# go mod download -json prints the module Dir; on failure it prints an "Error" and exits 1.
+module_dir() {
+  local out dir
+  out=$(cd "$work" && go mod download -json "$1" 2>&1) || true
+  dir=$(printf '%s\n' "$out" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    echo "provision-kube: cannot download $1:" >&2; printf '%s\n' "$out" >&2; return 1
+  fi
+  echo "$dir"
+}
+
 if [ ! -s "$CRDS/istio.yaml" ]; then
-  dir=$(cd "$work" && go mod download -json "istio.io/istio@$ISTIO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-  cp "$dir/manifests/charts/base/files/crd-all.gen.yaml" "$CRDS/istio.yaml.tmp" && mv "$CRDS/istio.yaml.tmp" "$CRDS/istio.yaml"
+  dir=$(module_dir "istio.io/istio@$ISTIO_VERSION")
+  cp "$dir/manifests/charts/base/files/crd-all.gen.yaml" "$CRDS/istio.yaml.tmp" && chmod 644 "$CRDS/istio.yaml.tmp" && mv "$CRDS/istio.yaml.tmp" "$CRDS/istio.yaml"
 fi
 if [ ! -s "$CRDS/gateway-api.yaml" ]; then
-  dir=$(cd "$work" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  dir=$(module_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
   for f in "$dir"/config/crd/standard/*.yaml; do cat "$f"; echo "---"; done > "$CRDS/gateway-api.yaml.tmp"
   mv "$CRDS/gateway-api.yaml.tmp" "$CRDS/gateway-api.yaml"
 fi

@@ -109,10 +109,11 @@ public final class ServerTlsRules implements Rule {
         Tls tls = s.tls();
         String path = s.path() + ".tls";
         if (HTTP_PLAIN.contains(protocol) && !redirectOrPassthroughOnly(tls)) {
-            String what = tls.certificateFields().isEmpty() ? "tls.mode " + tls.modeUpper()
-                    : String.join(", ", tls.certificateFields());
-            f.add(Code.GW202, path, what + " is set on a plain-text " + protocol + " port, where tls may only "
-                    + "carry httpsRedirect: change port.protocol to HTTPS to terminate TLS, or remove it");
+            String what = tls.certificateFields().isEmpty() ? "tls.mode " + tls.modeUpper() + " is"
+                    : isOrAre(tls.certificateFields());
+            f.add(Code.GW202, path, what + " set on a plain-text " + protocol + " port, where tls may only "
+                    + "carry httpsRedirect: change port.protocol to HTTPS to terminate TLS here, or keep only "
+                    + "httpsRedirect in tls");
             return false;
         }
         if (OPAQUE.contains(protocol)) {
@@ -132,7 +133,7 @@ public final class ServerTlsRules implements Rule {
     /** GW204. */
     private static void unsetMode(Tls tls, String path, Findings f) {
         if (tls.modeUpper() == null && !tls.certificateFields().isEmpty()) {
-            f.add(Code.GW204, path + ".mode", String.join(", ", tls.certificateFields()) + " is set but tls.mode "
+            f.add(Code.GW204, path + ".mode", isOrAre(tls.certificateFields()) + " set but tls.mode "
                     + "is unset, so Istio treats the server as PASSTHROUGH and ignores it: set tls.mode to SIMPLE "
                     + "(or MUTUAL to verify client certificates)");
         }
@@ -190,13 +191,13 @@ public final class ServerTlsRules implements Rule {
             return;
         }
         String field = path + "." + fields.get(0);
-        String names = String.join(", ", fields);
+        String them = fields.size() == 1 ? "it" : "them";
         if (mode.equals(ISTIO_MUTUAL)) {
             f.add(Code.GW208, field, "tls.mode is ISTIO_MUTUAL, which uses the mesh's own certificates, but "
-                    + names + " is set: remove it, or use mode MUTUAL to serve your own certificate");
+                    + isOrAre(fields) + " set: remove " + them + ", or use mode MUTUAL to serve your own certificate");
         } else if (PASSTHROUGH.contains(mode)) {
-            f.add(Code.GW209, field, "tls.mode is " + mode + ", which forwards TLS untouched, so " + names
-                    + " is ignored: remove it, or use mode SIMPLE to terminate TLS at the gateway");
+            f.add(Code.GW209, field, "tls.mode is " + mode + ", which forwards TLS untouched, so " + isOrAre(fields)
+                    + " ignored: remove " + them + ", or use mode SIMPLE to terminate TLS at the gateway");
         }
     }
 
@@ -262,9 +263,9 @@ public final class ServerTlsRules implements Rule {
     /** GW214. */
     private static void httpsRedirect(Server s, Tls tls, String path, Findings f) {
         if (tls.httpsRedirect() && !HTTP_PLAIN.contains(s.protocolUpper())) {
-            f.add(Code.GW214, path + ".httpsRedirect", "httpsRedirect only redirects plain-text HTTP, so it has no "
-                    + "effect on a " + s.protocolUpper() + " server: remove it, and set it on the HTTP server "
-                    + "(port 80) that should redirect to this one");
+            f.add(Code.GW214, path + ".httpsRedirect", "httpsRedirect only redirects plain-text HTTP and has no "
+                    + "effect on this " + s.protocolUpper() + " server: remove it, and set it on the HTTP server "
+                    + "(port 80) that should redirect here");
         }
     }
 
@@ -298,6 +299,11 @@ public final class ServerTlsRules implements Rule {
             f.add(Code.GW216, path + "." + field, count + " " + field + " are set, but Istio serves at most "
                     + MAX_CERTIFICATES + " certificates per server (one RSA, one ECDSA): keep at most two");
         }
+    }
+
+    /** "credentialName is" or "credentialName, caCertificates are", for messages. */
+    private static String isOrAre(List<String> fields) {
+        return String.join(", ", fields) + (fields.size() == 1 ? " is" : " are");
     }
 
     private static boolean notEmpty(String s) {

@@ -541,7 +541,7 @@ class CrossResourceRulesTest {
                     http: [{route: [{destination: {host: reviews.bookinfo}}]}]
                     """.formatted(i, i, i)));
         }
-        List<Diagnostic> ds = analyzeTimed(2_000, yaml.toString());
+        List<Diagnostic> ds = analyzeTimed(10_000, yaml.toString());
         assertEquals(1000, codes(ds, Code.GW401).size());
         assertTrue(ds.get(0).message().contains("and 998 more Gateways"), ds.get(0).message());
         assertEquals(200, codes(ds, Code.RT501).size());
@@ -556,7 +556,7 @@ class CrossResourceRulesTest {
                     .append(", protocol: HTTP}\n  hosts: [s").append(i).append(".example.com]\n");
             hosts.append(i == 0 ? "" : ", ").append("v").append(i).append(".example.org");
         }
-        List<Diagnostic> ds = analyzeTimed(2_000, String.join("---\n", INGRESS,
+        List<Diagnostic> ds = analyzeTimed(10_000, String.join("---\n", INGRESS,
                 gateway("big", "{istio: ingressgateway}", servers.toString()),
                 gateway("big2", "{istio: ingressgateway}", servers.toString()),
                 vs("v", "hosts: [" + hosts + "]\ngateways: [big]")));

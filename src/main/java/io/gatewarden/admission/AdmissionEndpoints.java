@@ -1,0 +1,113 @@
+package io.gatewarden.admission;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatewarden.cluster.InformerClusterView;
+import io.gatewarden.config.Durations;
+import io.gatewarden.config.GatewardenConfig;
+import io.gatewarden.rules.Engine;
+import io.gatewarden.rules.RuleSettings;
+import jakarta.annotation.PostConstruct;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The webhook HTTP API. Any well-formed AdmissionReview gets HTTP 200 and a verdict; a malformed
+ * one gets HTTP 400 with a JSON error. Nothing here answers 5xx for bad input.
+ */
+@Path("/")
+@Consumes(MediaType.WILDCARD)
+@Produces(MediaType.APPLICATION_JSON)
+public class AdmissionEndpoints {
+    private static final Logger LOG = Logger.getLogger(AdmissionEndpoints.class);
+
+    @Inject
+    InformerClusterView view;
+    @Inject
+    ObjectMapper mapper;
+    @Inject
+    AdmissionMetrics metrics;
+    @Inject
+    GatewardenConfig config;
+    @ConfigProperty(name = "gatewarden.admission.baseline-endpoint", defaultValue = "false")
+    boolean baselineEndpoint;
+
+    private Validator validator;
+
+    @PostConstruct
+    void init() {
+        RuleSettings settings = new RuleSettings(config.certificates().provision(), config.certificates().fallbackNamespace(),
+                Durations.parse(config.certificates().expiryWarning()), Clock.systemUTC());
+        validator = new Validator(new Engine(settings), config.admission().maxErrorsInMessage());
+    }
+
+    @POST
+    @Path("validate")
+    public Response validate(byte[] body) {
+        long start = System.nanoTime();
+        ReviewRequest request;
+        try {
+            request = ReviewRequest.parse(body, mapper);
+        } catch (BadReviewException e) {
+            metrics.record("validate", "unknown", "unknown", "invalid", System.nanoTime() - start);
+            return badRequest(e.getMessage());
+        }
+        ObjectNode review;
+        String verdict;
+        String kind = request.kind();
+        try {
+            Validator.Outcome outcome = validator.validate(request, view, mapper);
+            review = outcome.review();
+            kind = outcome.kind();
+            verdict = outcome.allowed() ? "allowed" : "denied";
+        } catch (RuntimeException e) {
+            // A bug must not become a 5xx: answer a verdict that says so (denied, as failurePolicy Fail would).
+            LOG.errorf(e, "internal error judging %s uid %s", request.kind(), request.uid());
+            review = errorVerdict(request.uid(), e);
+            verdict = "error";
+        }
+        metrics.record("validate", kind, request.operation(), verdict, System.nanoTime() - start);
+        return Response.ok(review).build();
+    }
+
+    /**
+     * Allow-all with the same parsing: the baseline the benchmark compares /validate against.
+     * Off unless {@code gatewarden.admission.baseline-endpoint=true}.
+     */
+    @POST
+    @Path("allow")
+    public Response allow(byte[] body) {
+        if (!baselineEndpoint) {
+            return Response.status(404).build();
+        }
+        try {
+            ReviewRequest request = ReviewRequest.parse(body, mapper);
+            return Response.ok(Verdict.response(mapper, request.uid(), "", List.of(), 0)).build();
+        } catch (BadReviewException e) {
+            return badRequest(e.getMessage());
+        }
+    }
+
+    private Response badRequest(String message) {
+        ObjectNode error = mapper.createObjectNode().put("error", message).put("code", 400);
+        return Response.status(400).entity(error).build();
+    }
+
+    private ObjectNode errorVerdict(String uid, RuntimeException e) {
+        ObjectNode review = mapper.createObjectNode().put("apiVersion", ReviewRequest.API_VERSION).put("kind", "AdmissionReview");
+        review.putObject("response").put("uid", uid).put("allowed", false).putObject("status").put("code", 500)
+                .put("message", "Gatewarden could not judge this object (internal error: " + e.getClass().getSimpleName()
+                        + "); see the gatewarden logs and report it");
+        return review;
+    }
+}

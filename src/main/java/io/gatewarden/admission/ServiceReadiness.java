@@ -1,0 +1,27 @@
+package io.gatewarden.admission;
+
+import io.gatewarden.cluster.InformerClusterView;
+import io.quarkus.tls.TlsConfigurationRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready once the serving certificate is loaded and the cluster caches have synced. */
+@Readiness
+@ApplicationScoped
+public class ServiceReadiness implements HealthCheck {
+    @Inject
+    InformerClusterView view;
+    @Inject
+    TlsConfigurationRegistry tls;
+
+    @Override
+    public HealthCheckResponse call() {
+        boolean certificate = tls.getDefault().map(c -> c.getKeyStore() != null).orElse(false);
+        boolean cluster = view.allSynced();
+        return HealthCheckResponse.named("gatewarden").status(certificate && cluster)
+                .withData("servingCertificate", certificate).withData("clusterSynced", cluster).build();
+    }
+}

@@ -1,0 +1,287 @@
+package io.gatewarden.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.gatewarden.config.GatewardenConfig;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+import io.gatewarden.rules.Facts;
+import io.gatewarden.rules.RuleSettings;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The cluster as informer caches: answers every rule question from memory, so admission makes
+ * no API call (the one exception, GW303's lookup of same-named secrets elsewhere, runs only when
+ * a credential is already missing). Secret contents are cached only in namespaces where gateway
+ * workloads run, never cluster-wide.
+ */
+@ApplicationScoped
+public class InformerClusterView implements ClusterView {
+    private static final Logger LOG = Logger.getLogger(InformerClusterView.class);
+    static final Map<Kind, String> ISTIO_PLURALS = Map.of(Kind.ISTIO_GATEWAY, "gateways",
+            Kind.VIRTUAL_SERVICE, "virtualservices", Kind.SERVICE_ENTRY, "serviceentries",
+            Kind.DESTINATION_RULE, "destinationrules");
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    GatewardenConfig config;
+    @Inject
+    ObjectMapper mapper;
+
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final Map<Kind, Snapshot<Resource>> resources = new EnumMap<>(Kind.class);
+    private final Snapshot<Workload> workloads = new Snapshot<>();
+    private final Snapshot<ServiceInfo> services = new Snapshot<>();
+    private final Map<String, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
+    private final Map<String, SecretData> secrets = new ConcurrentHashMap<>();
+    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gatewarden-namespaces");
+        t.setDaemon(true);
+        return t;
+    });
+
+    void onStart(@Observes StartupEvent event) {
+        for (Kind k : ISTIO_PLURALS.keySet()) {
+            resources.put(k, new Snapshot<>());
+        }
+        try {
+            start();
+        } catch (RuntimeException e) {
+            // Stay up (liveness) but not ready; informers retry on their own once started.
+            LOG.errorf("cannot start cluster informers: %s", e.getMessage());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        informers.forEach(SharedIndexInformer::stop);
+        secretInformers.values().forEach(SharedIndexInformer::stop);
+        background.shutdownNow();
+    }
+
+    private void start() {
+        watch(client.pods().inAnyNamespace().inform(), workloads, this::workloadOf);
+        watch(client.apps().deployments().inAnyNamespace().inform(), workloads, this::workloadOf);
+        watch(client.apps().statefulSets().inAnyNamespace().inform(), workloads, this::workloadOf);
+        watch(client.apps().daemonSets().inAnyNamespace().inform(), workloads, this::workloadOf);
+        watch(client.services().inAnyNamespace().inform(), services, o -> Objects.service(resource(o)));
+        for (Map.Entry<Kind, String> e : ISTIO_PLURALS.entrySet()) {
+            servedVersion(e.getKey(), e.getValue()).ifPresentOrElse(version -> {
+                ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder().withGroup(e.getKey().group())
+                        .withVersion(version).withKind(e.getKey().kind()).withPlural(e.getValue()).withNamespaced(true).build();
+                SharedIndexInformer<GenericKubernetesResource> inf = client.genericKubernetesResources(ctx).inAnyNamespace().inform();
+                watch(inf, resources.get(e.getKey()), this::resource);
+            }, () -> LOG.warnf("CRD %s.%s not installed: treating it as empty", e.getValue(), e.getKey().group()));
+        }
+        ensureSecretsWatched(config.certificates().fallbackNamespace(), false);
+        config.cluster().secretNamespaces().ifPresent(l -> l.forEach(ns -> ensureSecretsWatched(ns, false)));
+        background.submit(this::watchGatewayNamespaces);
+    }
+
+    /** Prefers v1, the version every supported Istio serves; older installs serve v1beta1 or v1alpha3. */
+    private Optional<String> servedVersion(Kind kind, String plural) {
+        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
+                .withName(plural + "." + kind.group()).get();
+        if (crd == null) {
+            return Optional.empty();
+        }
+        List<String> served = crd.getSpec().getVersions().stream().filter(CustomResourceDefinitionVersion::getServed)
+                .map(CustomResourceDefinitionVersion::getName).toList();
+        for (String v : List.of("v1", "v1beta1", "v1alpha3")) {
+            if (served.contains(v)) {
+                return Optional.of(v);
+            }
+        }
+        return served.stream().findFirst();
+    }
+
+    private <T extends HasMetadata, V> void watch(SharedIndexInformer<T> informer, Snapshot<V> into, Function<T, V> convert) {
+        informer.addEventHandler(new ResourceEventHandler<T>() {
+            @Override
+            public void onAdd(T obj) {
+                into.put(key(obj), convert.apply(obj));
+                changed(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                into.put(key(newObj), convert.apply(newObj));
+                changed(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                into.remove(key(obj));
+            }
+        });
+        informers.add(informer);
+    }
+
+    /** New gateways or workloads may move credentials to namespaces whose Secrets are not cached yet. */
+    private void changed(HasMetadata obj) {
+        if (obj instanceof GenericKubernetesResource || obj instanceof io.fabric8.kubernetes.api.model.Pod) {
+            if (allSynced()) {
+                background.submit(this::watchGatewayNamespaces);
+            }
+        }
+    }
+
+    private void watchGatewayNamespaces() {
+        try {
+            Facts facts = new Facts(this, RuleSettings.defaults());
+            Set<String> namespaces = new TreeSet<>();
+            for (IstioGateway gw : facts.gateways()) {
+                namespaces.addAll(facts.workloadNamespaces(gw));
+            }
+            namespaces.forEach(ns -> ensureSecretsWatched(ns, false));
+        } catch (RuntimeException e) {
+            LOG.warnf("could not compute gateway namespaces: %s", e.getMessage());
+        }
+    }
+
+    /** Starts caching Secrets of a namespace; optionally waits (bounded) for the first list. */
+    SharedIndexInformer<Secret> ensureSecretsWatched(String namespace, boolean waitForSync) {
+        SharedIndexInformer<Secret> informer = secretInformers.computeIfAbsent(namespace, ns -> {
+            LOG.infof("caching Secrets of namespace %s (gateway workloads run there)", ns);
+            SharedIndexInformer<Secret> inf = client.secrets().inNamespace(ns).inform();
+            inf.addEventHandler(new ResourceEventHandler<Secret>() {
+                @Override
+                public void onAdd(Secret s) {
+                    secrets.put(key(s), Objects.secret(resource(s)));
+                }
+
+                @Override
+                public void onUpdate(Secret oldS, Secret s) {
+                    secrets.put(key(s), Objects.secret(resource(s)));
+                }
+
+                @Override
+                public void onDelete(Secret s, boolean unknown) {
+                    secrets.remove(key(s));
+                }
+            });
+            return inf;
+        });
+        if (waitForSync && !informer.hasSynced()) {
+            try {
+                informer.start().toCompletableFuture()
+                        .get(config.cluster().secretSyncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.warnf("Secrets of %s not synced within %s: answering from what is cached", namespace,
+                        config.cluster().secretSyncTimeout());
+            }
+        }
+        return informer;
+    }
+
+    public boolean allSynced() {
+        return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced)
+                && secretInformers.values().stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    @Override
+    public List<Resource> resources(Kind kind) {
+        Snapshot<Resource> s = resources.get(kind);
+        return s == null ? List.of() : s.list();
+    }
+
+    @Override
+    public List<Workload> workloads() {
+        return workloads.list();
+    }
+
+    @Override
+    public List<ServiceInfo> services() {
+        return services.list();
+    }
+
+    @Override
+    public Optional<SecretData> secret(String namespace, String name) {
+        ensureSecretsWatched(namespace, true);
+        return Optional.ofNullable(secrets.get(namespace + "/" + name));
+    }
+
+    /** A bounded live lookup (metadata read only, nothing cached): asked only when a credential is missing. */
+    @Override
+    public List<String> namespacesWithSecret(String name) {
+        try {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> client.secrets().inAnyNamespace()
+                            .withField("metadata.name", name).list().getItems().stream()
+                            .map(s -> s.getMetadata().getNamespace()).sorted().toList())
+                    .get(config.cluster().lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warnf("lookup of secrets named %s in other namespaces failed: %s", name, e.toString());
+            return List.of();
+        }
+    }
+
+    private Workload workloadOf(HasMetadata o) {
+        return Objects.workload(resource(o)).orElseThrow();
+    }
+
+    private Resource resource(HasMetadata o) {
+        JsonNode body = mapper.valueToTree(o);
+        return Resource.of(body, o.getMetadata().getNamespace(), "cluster");
+    }
+
+    private static String key(HasMetadata o) {
+        return o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+    }
+
+    /**
+     * A concurrent map with a list snapshot rebuilt only after a change: reviews read lists
+     * far more often than the cluster changes.
+     */
+    static final class Snapshot<V> {
+        private final Map<String, V> items = new ConcurrentHashMap<>();
+        private volatile List<V> list = List.of();
+        private volatile boolean dirty;
+
+        void put(String key, V value) {
+            items.put(key, value);
+            dirty = true;
+        }
+
+        void remove(String key) {
+            items.remove(key);
+            dirty = true;
+        }
+
+        List<V> list() {
+            if (dirty) {
+                dirty = false;
+                list = new ArrayList<>(new java.util.TreeMap<>(items).values());
+            }
+            return list;
+        }
+    }
+}
