@@ -29,7 +29,9 @@ public final class Demands {
         List<String> namespaces = facts.credentialNamespaces(gw);
         boolean fallback = facts.workloadNamespaces(gw).isEmpty();
         for (IstioGateway.Server server : gw.servers()) {
-            if (server == null || server.tls() == null || !TERMINATING_MODES.contains(server.tls().modeUpper())) {
+            // An unset mode is PASSTHROUGH to Istio: no credential is read (GW204 warns).
+            if (server == null || server.tls() == null || server.tls().modeUpper() == null
+                    || !TERMINATING_MODES.contains(server.tls().modeUpper())) {
                 continue;
             }
             List<String> dnsNames = dnsNames(server.hosts());

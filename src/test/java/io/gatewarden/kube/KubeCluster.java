@@ -1,0 +1,485 @@
+package io.gatewarden.kube;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperations;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperationsBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * One real kube-apiserver + etcd per JVM (io.fabric8:kube-api-test, offline, binaries built by
+ * {@code scripts/provision-kube.sh}), with the Istio and Gateway API CRDs installed and
+ * Established. Started lazily by {@link #get()}, stopped by a JVM shutdown hook.
+ *
+ * <p>There is no kubelet, controller-manager or scheduler: Deployments never get Pods, Pods stay
+ * Pending (but keep their labels), a deleted Namespace stays Terminating forever (the namespace
+ * controller lives in the controller-manager) and nothing is garbage-collected. Use fresh names
+ * or namespaces per test rather than relying on deletion. The ServiceAccount admission plugin is
+ * disabled (kube-api-test does that), so Pods need no "default" ServiceAccount.
+ *
+ * <p>Every JVM gets its own working directory (symlinks to the cached binaries, its own
+ * generated certificates, kubeconfig and kubectl discovery cache), so parallel forks don't share
+ * state; etcd data lives in temp dirs and is discarded on stop.
+ */
+public final class KubeCluster {
+    public static final String K8S_VERSION = "1.34.3";
+    public static final String FIELD_MANAGER = "gatewarden-tests";
+    public static final String INGRESS_NAMESPACE = "istio-system";
+    public static final String INGRESS_NAME = "istio-ingressgateway";
+    public static final String INGRESS_POD = "istio-ingressgateway-fixture";
+    public static final Map<String, String> INGRESS_LABELS = Map.of("istio", "ingressgateway",
+            "app", "istio-ingressgateway");
+
+    private static final String PROVISION_HINT = "run scripts/provision-kube.sh (builds kube-apiserver "
+            + K8S_VERSION + " and etcd, fetches the CRDs; set KUBE_API_TEST_DIR to use another cache)";
+    private static final Object LOCK = new Object();
+    private static volatile KubeCluster instance;
+    private static volatile RuntimeException startFailure;
+
+    private final KubeAPIServer server;
+    private final Path workDir;
+    private final Path kubeconfigFile;
+    private final String kubeconfigYaml;
+    private final Kubectl kubectl;
+    private final KubernetesClient client;
+    private final Timings timings;
+
+    /** How long the phases of {@link #get()} took on first start, in milliseconds. */
+    public record Timings(long apiServerStartMillis, long crdApplyMillis, long crdEstablishedMillis) {
+        public long totalMillis() {
+            return apiServerStartMillis + crdApplyMillis + crdEstablishedMillis;
+        }
+    }
+
+    /** The shared cluster, started on first call (synchronised; a failed start is not retried). */
+    public static KubeCluster get() {
+        KubeCluster c = instance;
+        if (c != null) {
+            return c;
+        }
+        synchronized (LOCK) {
+            if (instance != null) {
+                return instance;
+            }
+            if (startFailure != null) {
+                throw new IllegalStateException("the test kube-apiserver failed to start earlier in this JVM",
+                        startFailure);
+            }
+            try {
+                instance = start();
+            } catch (RuntimeException e) {
+                startFailure = e;
+                throw e;
+            }
+            return instance;
+        }
+    }
+
+    /** True when this JVM has already started the cluster. */
+    public static boolean isStarted() {
+        return instance != null;
+    }
+
+    /** {@code $KUBE_API_TEST_DIR}, else {@code ~/.cache/gatewarden/kube}. */
+    public static Path cacheDir() {
+        String dir = System.getenv("KUBE_API_TEST_DIR");
+        if (dir == null || dir.isBlank()) {
+            dir = System.getProperty("KUBE_API_TEST_DIR");
+        }
+        if (dir == null || dir.isBlank()) {
+            return Paths.get(System.getProperty("user.home"), ".cache", "gatewarden", "kube");
+        }
+        return Paths.get(dir);
+    }
+
+    /** The cached binaries directory, {@code <cache>/k8s/1.34.3-linux-amd64}. */
+    public static Path binDir() {
+        return cacheDir().resolve("k8s").resolve(K8S_VERSION + "-linux-amd64");
+    }
+
+    /** Null when everything provision-kube.sh produces is present, else what is missing. */
+    public static String missingPrerequisites() {
+        StringBuilder missing = new StringBuilder();
+        for (String bin : List.of("kube-apiserver", "etcd")) {
+            if (!Files.isExecutable(binDir().resolve(bin))) {
+                missing.append(' ').append(binDir().resolve(bin));
+            }
+        }
+        for (String crd : List.of("istio.yaml", "gateway-api.yaml")) {
+            Path p = cacheDir().resolve("crds").resolve(crd);
+            if (!Files.isRegularFile(p) || size(p) == 0) {
+                missing.append(' ').append(p);
+            }
+        }
+        return missing.length() == 0 ? null : "missing:" + missing;
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static Path kubectlBinary() {
+        Path cached = binDir().resolve("kubectl");
+        if (Files.isExecutable(cached)) {
+            return cached;
+        }
+        Path system = Paths.get("/usr/bin/kubectl");
+        if (Files.isExecutable(system)) {
+            return system;
+        }
+        throw new IllegalStateException("no kubectl in " + binDir() + " nor /usr/bin: " + PROVISION_HINT);
+    }
+
+    private static KubeCluster start() {
+        String missing = missingPrerequisites();
+        if (missing != null) {
+            throw new IllegalStateException("Cannot start the test Kubernetes API server, " + missing + ". "
+                    + PROVISION_HINT);
+        }
+        Path kubectlBin = kubectlBinary();
+        Path work;
+        try {
+            work = Files.createTempDirectory("gatewarden-kube-");
+            // kube-api-test wants <testDir>/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl} and
+            // writes its certificates into <testDir>: link the cached binaries into a per-JVM dir.
+            Path bin = work.resolve("k8s").resolve(K8S_VERSION + "-linux-amd64");
+            Files.createDirectories(bin);
+            Files.createSymbolicLink(bin.resolve("kube-apiserver"), binDir().resolve("kube-apiserver").toAbsolutePath());
+            Files.createSymbolicLink(bin.resolve("etcd"), binDir().resolve("etcd").toAbsolutePath());
+            Files.createSymbolicLink(bin.resolve("kubectl"), kubectlBin.toRealPath());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot prepare a working directory for kube-api-test", e);
+        }
+
+        long t0 = System.nanoTime();
+        KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(true)
+                .withTestDir(work.toString())
+                .withApiServerVersion(K8S_VERSION)
+                .withUpdateKubeConfig(false)
+                .withStartupTimeout(120_000)
+                .build());
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            safeStop(server);
+            deleteTree(work);
+            throw new IllegalStateException("kube-apiserver " + K8S_VERSION + " from " + binDir()
+                    + " did not start (if the binaries are broken, delete them and " + PROVISION_HINT + ")", e);
+        }
+        long t1 = System.nanoTime();
+        KubeCluster cluster;
+        try {
+            cluster = new KubeCluster(server, work, kubectlBin, t1 - t0);
+        } catch (RuntimeException | Error e) {
+            safeStop(server);
+            deleteTree(work);
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "gatewarden-kube-shutdown"));
+        return cluster;
+    }
+
+    private KubeCluster(KubeAPIServer server, Path workDir, Path kubectlBin, long startNanos) {
+        this.server = server;
+        this.workDir = workDir;
+        this.kubeconfigYaml = server.getKubeConfigYaml();
+        try {
+            this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
+            Files.writeString(kubeconfigFile, kubeconfigYaml, StandardCharsets.UTF_8);
+            Files.createDirectories(workDir.resolve("kubectl-cache"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the kubeconfig", e);
+        }
+        this.kubectl = new Kubectl(kubectlBin, kubeconfigFile, workDir.resolve("kubectl-cache"),
+                Kubectl.DEFAULT_TIMEOUT);
+
+        long t0 = System.nanoTime();
+        Path crds = cacheDir().resolve("crds");
+        kubectl.run(null, "apply", "--server-side", "--field-manager=" + FIELD_MANAGER, "--force-conflicts",
+                "-f", crds.resolve("istio.yaml").toString(),
+                "-f", crds.resolve("gateway-api.yaml").toString()).assertOk();
+        long t1 = System.nanoTime();
+        kubectl.run(null, "wait", "--for", "condition=established", "--timeout=60s", "crd", "--all").assertOk();
+        long t2 = System.nanoTime();
+        this.timings = new Timings(startNanos / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
+
+        this.client = newClient();
+    }
+
+    // ---------------------------------------------------------------- access
+
+    /** Absolute path of a kubeconfig file for this cluster (client-certificate auth as system:masters). */
+    public String kubeconfigPath() {
+        return kubeconfigFile.toAbsolutePath().toString();
+    }
+
+    /** The kubeconfig as YAML; it refers to certificate files in this JVM's working directory. */
+    public String kubeconfigYaml() {
+        return kubeconfigYaml;
+    }
+
+    /** The API server's URL, e.g. {@code https://127.0.0.1:40123/}. */
+    public String apiServerUrl() {
+        return client.getConfiguration().getMasterUrl();
+    }
+
+    /** A fabric8 client shared by all callers; closed at shutdown. Don't close it. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** A new fabric8 client (the caller closes it). */
+    public KubernetesClient newClient() {
+        return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
+    }
+
+    /** How long start-up took (apiserver + etcd start, CRD apply, wait for Established). */
+    public Timings timings() {
+        return timings;
+    }
+
+    /** kubectl with this cluster's kubeconfig; never throws on a non-zero exit. */
+    public Kubectl.Result kubectl(String... args) {
+        return kubectl.run(null, args);
+    }
+
+    /**
+     * kubectl reading {@code stdin}. (Not an overload of {@link #kubectl(String...)}: a
+     * {@code kubectl(String, String...)} overload would make every call ambiguous.)
+     */
+    public Kubectl.Result kubectlWithStdin(String stdin, String... args) {
+        return kubectl.run(stdin, args);
+    }
+
+    /** {@code kubectl apply -f -} of one or more YAML documents; throws AssertionError on failure. */
+    public Kubectl.Result apply(String yaml) {
+        return kubectl.run(yaml, "apply", "-f", "-").assertOk();
+    }
+
+    /** {@code kubectl apply --server-side -f -}; throws AssertionError on failure. */
+    public Kubectl.Result applyServerSide(String yaml) {
+        return kubectl.run(yaml, "apply", "--server-side", "--field-manager=" + FIELD_MANAGER,
+                "--force-conflicts", "-f", "-").assertOk();
+    }
+
+    /** Creates a namespace if absent (idempotent). */
+    public void ensureNamespace(String name) {
+        ssa(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build());
+    }
+
+    // ---------------------------------------------------------------- webhooks
+
+    /** The operations a webhook registered here intercepts. */
+    public static final List<String> OPERATIONS = List.of("CREATE", "UPDATE");
+
+    /**
+     * Creates or replaces ValidatingWebhookConfiguration {@code name}: one webhook (named
+     * {@code name} if it has a dot, else {@code name.gatewarden.io}) calling {@code url} with
+     * {@code caBundlePem} as the CA, for CREATE/UPDATE of {@code resources} in
+     * networking.istio.io (all versions, matchPolicy Equivalent), failurePolicy Fail, sideEffects
+     * NoneOnDryRun, timeout 10 s, AdmissionReview v1.
+     *
+     * <p>The API server picks configuration changes up through an informer: the first requests
+     * right after this call may not be intercepted yet, so poll for the expected effect.
+     */
+    public void registerValidatingWebhook(String name, String url, byte[] caBundlePem, List<String> resources) {
+        ValidatingWebhookConfiguration cfg = new ValidatingWebhookConfigurationBuilder()
+                .withNewMetadata().withName(name).endMetadata()
+                .withWebhooks(new ValidatingWebhookBuilder()
+                        .withName(webhookName(name))
+                        .withClientConfig(clientConfig(url, caBundlePem))
+                        .withRules(istioRule(resources))
+                        .withMatchPolicy("Equivalent")
+                        .withSideEffects("NoneOnDryRun")
+                        .withAdmissionReviewVersions("v1")
+                        .withFailurePolicy("Fail")
+                        .withTimeoutSeconds(10)
+                        .build())
+                .build();
+        ssa(cfg);
+    }
+
+    /** Same as {@link #registerValidatingWebhook} for a MutatingWebhookConfiguration (reinvocationPolicy Never). */
+    public void registerMutatingWebhook(String name, String url, byte[] caBundlePem, List<String> resources) {
+        MutatingWebhookConfiguration cfg = new MutatingWebhookConfigurationBuilder()
+                .withNewMetadata().withName(name).endMetadata()
+                .withWebhooks(new MutatingWebhookBuilder()
+                        .withName(webhookName(name))
+                        .withClientConfig(clientConfig(url, caBundlePem))
+                        .withRules(istioRule(resources))
+                        .withMatchPolicy("Equivalent")
+                        .withSideEffects("NoneOnDryRun")
+                        .withAdmissionReviewVersions("v1")
+                        .withFailurePolicy("Fail")
+                        .withTimeoutSeconds(10)
+                        .withReinvocationPolicy("Never")
+                        .build())
+                .build();
+        ssa(cfg);
+    }
+
+    /** Deletes ValidatingWebhookConfiguration {@code name} if present; returns whether it existed. */
+    public boolean removeValidatingWebhook(String name) {
+        return !client.admissionRegistration().v1().validatingWebhookConfigurations().withName(name)
+                .delete().isEmpty();
+    }
+
+    /** Deletes MutatingWebhookConfiguration {@code name} if present; returns whether it existed. */
+    public boolean removeMutatingWebhook(String name) {
+        return !client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name)
+                .delete().isEmpty();
+    }
+
+    private static String webhookName(String name) {
+        return name.contains(".") ? name : name + ".gatewarden.io";
+    }
+
+    private static WebhookClientConfig clientConfig(String url, byte[] caBundlePem) {
+        WebhookClientConfigBuilder b = new WebhookClientConfigBuilder().withUrl(url);
+        if (caBundlePem != null && caBundlePem.length > 0) {
+            b.withCaBundle(Base64.getEncoder().encodeToString(caBundlePem));
+        }
+        return b.build();
+    }
+
+    private static RuleWithOperations istioRule(List<String> resources) {
+        return new RuleWithOperationsBuilder()
+                .withApiGroups("networking.istio.io")
+                .withApiVersions("*")
+                .withResources(resources)
+                .withOperations(OPERATIONS)
+                .withScope("*")
+                .build();
+    }
+
+    // ---------------------------------------------------------------- fixture
+
+    /**
+     * The usual ingress fixture, idempotent (server-side apply): namespace istio-system; a
+     * Deployment istio-ingressgateway whose selector and pod template carry
+     * {@code istio: ingressgateway, app: istio-ingressgateway}; a Pod
+     * {@code istio-ingressgateway-fixture} with the same labels (it stays Pending: there is no
+     * kubelet); a Service istio-ingressgateway selecting them, ports http2 80→8080 and https 443→8443.
+     */
+    public void ensureIngressGatewayFixture() {
+        ensureNamespace(INGRESS_NAMESPACE);
+        var container = new ContainerBuilder()
+                .withName("istio-proxy")
+                .withImage("docker.io/istio/proxyv2:1.28.0")
+                .withPorts(new ContainerPortBuilder().withName("http2").withContainerPort(8080).build(),
+                        new ContainerPortBuilder().withName("https").withContainerPort(8443).build())
+                .build();
+        ssa(new DeploymentBuilder()
+                .withNewMetadata().withName(INGRESS_NAME).withNamespace(INGRESS_NAMESPACE)
+                .withLabels(INGRESS_LABELS).endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .withNewSelector().withMatchLabels(INGRESS_LABELS).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(INGRESS_LABELS).endMetadata()
+                .withNewSpec().withContainers(container).endSpec()
+                .endTemplate()
+                .endSpec()
+                .build());
+        ssa(new PodBuilder()
+                .withNewMetadata().withName(INGRESS_POD).withNamespace(INGRESS_NAMESPACE)
+                .withLabels(INGRESS_LABELS).endMetadata()
+                .withNewSpec().withContainers(container).endSpec()
+                .build());
+        ssa(new ServiceBuilder()
+                .withNewMetadata().withName(INGRESS_NAME).withNamespace(INGRESS_NAMESPACE)
+                .withLabels(INGRESS_LABELS).endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(INGRESS_LABELS)
+                .withPorts(new ServicePortBuilder().withName("http2").withProtocol("TCP").withPort(80)
+                                .withTargetPort(new IntOrString(8080)).build(),
+                        new ServicePortBuilder().withName("https").withProtocol("TCP").withPort(443)
+                                .withTargetPort(new IntOrString(8443)).build())
+                .endSpec()
+                .build());
+    }
+
+    /** Server-side apply of one object as {@value #FIELD_MANAGER}, forcing conflicts. */
+    public <T extends HasMetadata> T ssa(T object) {
+        return client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    private void shutdown() {
+        try {
+            client.close();
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+        safeStop(server);
+        deleteTree(workDir);
+    }
+
+    private static void safeStop(KubeAPIServer server) {
+        try {
+            server.stop();
+        } catch (RuntimeException ignored) {
+            // best effort: the JVM is going away
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    /** For diagnostics. */
+    @Override
+    public String toString() {
+        return "KubeCluster[" + apiServerUrl() + ", kubeconfig " + kubeconfigPath() + ", " + timings + "]";
+    }
+}
