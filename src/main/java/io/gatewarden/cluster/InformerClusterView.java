@@ -25,7 +25,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -224,23 +223,37 @@ public class InformerClusterView implements ClusterView {
         return services.list();
     }
 
+    /**
+     * From the cache; on a miss, one bounded GET, because a Secret created an instant before its
+     * Gateway may not have reached the informer yet, and a false "missing" would deny the Gateway.
+     */
     @Override
     public Optional<SecretData> secret(String namespace, String name) {
         ensureSecretsWatched(namespace, true);
-        return Optional.ofNullable(secrets.get(namespace + "/" + name));
+        SecretData cached = secrets.get(namespace + "/" + name);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        return bounded(() -> Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get())
+                .map(s -> Objects.secret(resource(s))), Optional.empty(), "read of secret " + namespace + "/" + name);
     }
 
     /** A bounded live lookup (metadata read only, nothing cached): asked only when a credential is missing. */
     @Override
     public List<String> namespacesWithSecret(String name) {
+        return bounded(() -> client.secrets().inAnyNamespace().withField("metadata.name", name).list().getItems()
+                .stream().map(s -> s.getMetadata().getNamespace()).sorted().toList(), List.of(),
+                "lookup of secrets named " + name + " in other namespaces");
+    }
+
+    /** An API call on the failure path, cut off after the lookup timeout so a review never hangs. */
+    private <T> T bounded(java.util.function.Supplier<T> call, T fallback, String what) {
         try {
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> client.secrets().inAnyNamespace()
-                            .withField("metadata.name", name).list().getItems().stream()
-                            .map(s -> s.getMetadata().getNamespace()).sorted().toList())
+            return java.util.concurrent.CompletableFuture.supplyAsync(call)
                     .get(config.cluster().lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.warnf("lookup of secrets named %s in other namespaces failed: %s", name, e.toString());
-            return List.of();
+            LOG.warnf("%s failed: %s", what, e.toString());
+            return fallback;
         }
     }
 

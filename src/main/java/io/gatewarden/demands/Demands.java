@@ -11,10 +11,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /** Derives which credentials the resources need, and where: the one derivation of that fact. */
 public final class Demands {
     static final String SDS_PREFIX = "kubernetes://";
+    private static final Pattern SECRET_NAME =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Set<String> TERMINATING_MODES = Set.of("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL");
 
     private Demands() {
@@ -48,6 +51,17 @@ public final class Demands {
         return refs;
     }
 
+    /**
+     * Namespaces holding a secret named like the ref's where the ref's Gateway has no proxies: a
+     * copy Istio does not read for this Gateway, likely the user's certificate in the wrong place
+     * (GW303). A copy in another of the Gateway's own workload namespaces is not misplaced.
+     */
+    public static List<String> misplacedCopies(CredentialRef ref, Facts facts) {
+        List<String> own = facts.credentialNamespaces(facts.gateway(ref.owner()));
+        return facts.view().namespacesWithSecret(ref.secretName()).stream()
+                .filter(ns -> !ns.equals(ref.namespace()) && !own.contains(ns)).toList();
+    }
+
     /** Every credential the Gateways in the view need, grouped by namespace and secret name. */
     public static List<CredentialDemand> all(Facts facts) {
         Map<String, List<CredentialRef>> grouped = new TreeMap<>();
@@ -74,6 +88,11 @@ public final class Demands {
                     CredentialDemand.Purpose.SERVER, List.copyOf(owners)));
         }
         return demands;
+    }
+
+    /** A Kubernetes object name (DNS-1123 subdomain): what a credentialName must name to be found or created. */
+    public static boolean validSecretName(String name) {
+        return name != null && name.length() <= 253 && SECRET_NAME.matcher(name).matches();
     }
 
     /** Server hosts as certificate DNS names: without {@code ns/}, lower-cased, {@code *} skipped, deduplicated. */

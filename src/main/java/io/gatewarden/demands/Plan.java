@@ -1,9 +1,12 @@
 package io.gatewarden.demands;
 
+import io.gatewarden.model.IstioGateway;
 import io.gatewarden.rules.Facts;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** What the certificate manager would do for the demands of a view: analyze's {@code plan}. */
 public final class Plan {
@@ -19,13 +22,22 @@ public final class Plan {
         if (!facts.settings().provisioning()) {
             return plan;
         }
+        // The same test as GW303, per referencing Gateway: a copy in another namespace where that
+        // Gateway's own proxies run is not misplaced, and does not stop provisioning.
+        Set<String> misplaced = new HashSet<>();
+        for (IstioGateway gw : facts.gateways()) {
+            for (CredentialRef ref : Demands.refs(gw, facts)) {
+                if (ref.resolvable() && facts.secret(ref.namespace(), ref.secretName()).isEmpty()
+                        && !Demands.misplacedCopies(ref, facts).isEmpty()) {
+                    misplaced.add(ref.namespace() + "/" + ref.secretName());
+                }
+            }
+        }
         for (CredentialDemand d : Demands.all(facts)) {
             if (facts.secret(d.namespace(), d.secretName()).isPresent()) {
                 continue;
             }
-            boolean elsewhere = facts.view().namespacesWithSecret(d.secretName()).stream()
-                    .anyMatch(ns -> !ns.equals(d.namespace()));
-            if (!elsewhere) {
+            if (!misplaced.contains(d.namespace() + "/" + d.secretName()) && Demands.validSecretName(d.secretName())) {
                 plan.add(new PlanEntry("create-secret", d.namespace(), d.secretName(), d.dnsNames(), d.forResources(),
                         "secret missing"));
             }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * What is wrong with the certificate and key in one Secret, independent of which server uses it.
@@ -27,7 +28,14 @@ import java.util.List;
  */
 public record CredentialInspection(List<Problem> problems, List<String> dnsNames, boolean hasCa) {
 
-    public record Problem(Code code, String message) {
+    /**
+     * @param fact what is wrong, e.g. "certificate ... is expired at ..."
+     * @param fix  what the user should do about it; a caller replaces it when Gatewarden fixes it
+     */
+    public record Problem(Code code, String fact, String fix) {
+        public String message() {
+            return fact + "; " + fix;
+        }
     }
 
     static final String[][] KEY_PAIRS = {{"tls.crt", "tls.key"}, {"cert", "key"}};
@@ -37,8 +45,8 @@ public record CredentialInspection(List<Problem> problems, List<String> dnsNames
         boolean hasCa = secret.value("ca.crt") != null || secret.value("cacert") != null;
         String[] keys = keyPair(secret);
         if (keys == null) {
-            problems.add(new Problem(Code.GW304, "has keys " + secret.data().keySet()
-                    + " but needs non-empty tls.crt and tls.key (or cert and key); recreate it with "
+            problems.add(new Problem(Code.GW304, "has keys " + new TreeSet<>(secret.data().keySet())
+                    + " but needs non-empty tls.crt and tls.key (or cert and key)", "recreate it with "
                     + "kubectl create secret tls " + secret.name() + " -n " + secret.namespace() + " --cert=... --key=..."));
             return new CredentialInspection(problems, List.of(), hasCa);
         }
@@ -46,34 +54,38 @@ public record CredentialInspection(List<Problem> problems, List<String> dnsNames
         try {
             chain = Pem.certificates(secret.value(keys[0]));
         } catch (PemException e) {
-            problems.add(new Problem(Code.GW305, keys[0] + " is not a usable PEM certificate: " + e.getMessage()));
+            problems.add(new Problem(Code.GW305, keys[0] + " is not a usable PEM certificate: " + e.getMessage(),
+                    "replace " + keys[0] + " with the PEM certificate chain, leaf first"));
             return new CredentialInspection(problems, List.of(), hasCa);
         }
         X509Certificate leaf = chain.get(0);
         String leafName = CertificateFacts.describe(leaf);
         Validity.problem(leaf, now).ifPresent(p -> problems.add(new Problem(Code.GW306,
-                "certificate " + leafName + " in " + keys[0] + " is " + p + "; replace it with a current certificate")));
+                "certificate " + leafName + " in " + keys[0] + " is " + p, "replace it with a current certificate")));
         try {
             PrivateKey key = Pem.privateKey(secret.value(keys[1]));
             if (!KeyMatch.matches(leaf, key)) {
                 problems.add(new Problem(Code.GW307, keys[1] + " is not the private key of certificate " + leafName
-                        + " in " + keys[0] + "; put the matching key and certificate in the same secret"));
+                        + " in " + keys[0], "put the matching key and certificate in the same secret"));
             }
         } catch (PemException e) {
-            problems.add(new Problem(Code.GW305, keys[1] + " is not a usable PEM private key: " + e.getMessage()));
+            problems.add(new Problem(Code.GW305, keys[1] + " is not a usable PEM private key: " + e.getMessage(),
+                    "replace " + keys[1] + " with the certificate's unencrypted PEM private key"));
         }
         for (String p : ChainCheck.problems(chain)) {
-            problems.add(new Problem(Code.GW309, keys[0] + ": " + p + "; order it leaf first, then each issuer"));
+            problems.add(new Problem(Code.GW309, keys[0] + ": " + p,
+                    keys[0] + " must hold the leaf certificate first, then each issuer in order"));
         }
         for (X509Certificate c : chain) {
             CertificateFacts.weakness(c).ifPresent(w -> problems.add(new Problem(Code.GW313,
-                    "certificate " + CertificateFacts.describe(c) + " uses a " + w)));
+                    "certificate " + CertificateFacts.describe(c) + " is weak, clients may refuse it: " + w,
+                    "reissue it with a stronger key or signature")));
         }
         Instant notAfter = leaf.getNotAfter().toInstant();
         if (!secret.managed() && notAfter.isAfter(now) && notAfter.isBefore(now.plus(expiryWarning))) {
             long days = Duration.between(now, notAfter).toDays();
             problems.add(new Problem(Code.GW311, "certificate " + leafName + " expires at " + notAfter + " (in " + days
-                    + " days); renew it, or let Gatewarden manage this secret"));
+                    + " days)", "renew it, or let Gatewarden manage this secret"));
         }
         return new CredentialInspection(problems, HostCoverage.dnsNames(leaf), hasCa);
     }

@@ -44,9 +44,13 @@ public final class CredentialRules implements Rule {
     private void checkRef(IstioGateway gw, CredentialRef ref, Facts facts, List<Diagnostic> out) {
         Resource r = gw.resource();
         if (!ref.resolvable()) {
+            String where = ref.fallback()
+                    ? "no gateway workload matches " + selectorText(gw) + ", so it is judged against the fallback namespace "
+                            + ref.namespace() + "; Istio reads credentials only in the namespace of the gateway pods"
+                    : "the gateway pods run in " + ref.namespace() + " and Istio reads credentials only there";
             out.add(Diagnostic.of(Code.GW312, r, ref.field(), "credential refers to namespace " + ref.foreignNamespace()
-                    + ", but the gateway pods run in " + ref.namespace() + " and Istio reads credentials only there; "
-                    + "use kubernetes://" + ref.secretName() + " and keep the secret in " + ref.namespace()));
+                    + ", but " + where + "; use kubernetes://" + ref.secretName() + " and keep the secret in "
+                    + ref.namespace()));
             return;
         }
         Optional<SecretData> secret = facts.secret(ref.namespace(), ref.secretName());
@@ -60,9 +64,11 @@ public final class CredentialRules implements Rule {
         // A broken secret that Gatewarden owns is re-issued by the certificate manager, not the user's problem.
         boolean reissued = s.managed() && facts.settings().provisioning();
         String prefix = "secret " + ref.namespace() + "/" + ref.secretName() + " ";
-        String suffix = reissued ? " (Gatewarden manages this secret and will re-issue it)" : "";
+        // When Gatewarden re-issues the secret, telling the user to fix it would contradict the severity.
+        String reissue = "Gatewarden manages this secret and will re-issue it";
         for (CredentialInspection.Problem p : inspection.problems()) {
-            out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.message() + suffix), reissued));
+            out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.fact() + "; "
+                    + (reissued ? reissue : p.fix())), reissued));
         }
         boolean parsed = inspection.problems().stream().noneMatch(p -> p.code() == Code.GW304 || p.code() == Code.GW305);
         if (parsed) {
@@ -72,23 +78,30 @@ public final class CredentialRules implements Rule {
                 out.add(demote(Diagnostic.of(Code.GW308, r, ref.field(), prefix + "has a certificate for "
                         + (inspection.dnsNames().isEmpty() ? "no DNS names (no subjectAltName)" : inspection.dnsNames())
                         + ", which does not cover " + uncovered + "; clients using that SNI get a name mismatch: "
-                        + "reissue it with those names or a matching wildcard" + suffix), reissued));
+                        + (reissued ? reissue : "reissue it with those names or a matching wildcard")), reissued));
             }
         }
         if (ref.mutual() && !inspection.hasCa() && facts.secret(ref.namespace(), ref.secretName() + "-cacert").isEmpty()) {
             out.add(demote(Diagnostic.of(Code.GW310, r, ref.field(), prefix + "has no CA to verify client certificates "
-                    + "(tls.mode MUTUAL/OPTIONAL_MUTUAL): add a ca.crt key to it, or create secret "
-                    + ref.namespace() + "/" + ref.secretName() + "-cacert with the client CA" + suffix), reissued));
+                    + "(tls.mode MUTUAL/OPTIONAL_MUTUAL): " + (reissued ? reissue : "add a ca.crt key to it, or create "
+                    + "secret " + ref.namespace() + "/" + ref.secretName() + "-cacert with the client CA")), reissued));
         }
     }
 
     private void missing(IstioGateway gw, CredentialRef ref, Facts facts, List<Diagnostic> out) {
         Resource r = gw.resource();
+        if (!Demands.validSecretName(ref.secretName())) {
+            // No such secret can exist, and none can be provisioned: an error whatever the settings.
+            out.add(Diagnostic.of(Code.GW302, r, ref.field(), (ref.secretName().isEmpty() ? "credential names no secret"
+                    : "\"" + ref.secretName() + "\" is not a valid Secret name") + ", so Istio finds no credential and "
+                    + "Gatewarden cannot provision one; set it to the name of the Secret holding the certificate "
+                    + "(lowercase letters, digits, '-' and '.', e.g. my-tls-secret)"));
+            return;
+        }
         String where = ref.fallback()
                 ? "the fallback namespace " + ref.namespace() + " (no gateway workload matches " + selectorText(gw) + ")"
                 : ref.namespace() + ", where the gateway pods selected by " + selectorText(gw) + " run";
-        List<String> elsewhere = facts.view().namespacesWithSecret(ref.secretName()).stream()
-                .filter(ns -> !ns.equals(ref.namespace())).toList();
+        List<String> elsewhere = Demands.misplacedCopies(ref, facts);
         if (!elsewhere.isEmpty()) {
             out.add(Diagnostic.of(Code.GW303, r, ref.field(), "secret " + ref.secretName() + " not found in " + where
                     + "; a secret with that name exists in " + String.join(", ", elsewhere)
