@@ -15,7 +15,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -39,8 +38,6 @@ public class AdmissionEndpoints {
     AdmissionMetrics metrics;
     @Inject
     GatewardenConfig config;
-    @ConfigProperty(name = "gatewarden.admission.baseline-endpoint", defaultValue = "false")
-    boolean baselineEndpoint;
 
     private Validator validator;
 
@@ -87,7 +84,7 @@ public class AdmissionEndpoints {
     @POST
     @Path("allow")
     public Response allow(byte[] body) {
-        if (!baselineEndpoint) {
+        if (!config.admission().baselineEndpoint()) {
             return Response.status(404).build();
         }
         try {

@@ -19,7 +19,7 @@ public class ServiceReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        boolean certificate = tls.getDefault().map(c -> c.getKeyStore() != null).orElse(false);
+        boolean certificate = tls.get("serving").map(c -> c.getKeyStore() != null).orElse(false);
         boolean cluster = view.allSynced();
         return HealthCheckResponse.named("gatewarden").status(certificate && cluster)
                 .withData("servingCertificate", certificate).withData("clusterSynced", cluster).build();

@@ -16,6 +16,17 @@ public interface GatewardenConfig {
 
     Cluster cluster();
 
+    Tls tls();
+
+    /** The webhook serving certificate; Quarkus' TLS registry reads these paths (application.properties). */
+    interface Tls {
+        @WithDefault("/etc/gatewarden/tls/tls.crt")
+        String certFile();
+
+        @WithDefault("/etc/gatewarden/tls/tls.key")
+        String keyFile();
+    }
+
     interface Certificates {
         /** Whether Gatewarden provisions missing credentials (GW302 is then info, not error). */
         @WithDefault("true")
@@ -34,6 +45,10 @@ public interface GatewardenConfig {
         /** How many error findings a denial message lists before "and N more". */
         @WithDefault("20")
         int maxErrorsInMessage();
+
+        /** Enables POST /allow, an allow-all endpoint with the same parsing: the benchmark baseline. */
+        @WithDefault("false")
+        boolean baselineEndpoint();
     }
 
     interface Cluster {

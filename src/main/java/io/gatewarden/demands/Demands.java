@@ -58,7 +58,7 @@ public final class Demands {
      */
     public static List<String> misplacedCopies(CredentialRef ref, Facts facts) {
         List<String> own = facts.credentialNamespaces(facts.gateway(ref.owner()));
-        return facts.view().namespacesWithSecret(ref.secretName()).stream()
+        return facts.namespacesWithSecret(ref.secretName()).stream()
                 .filter(ns -> !ns.equals(ref.namespace()) && !own.contains(ns)).toList();
     }
 

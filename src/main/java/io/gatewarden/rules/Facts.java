@@ -87,8 +87,14 @@ public final class Facts {
         return ns.isEmpty() ? List.of(settings.fallbackNamespace()) : ns;
     }
 
+    /** Asked once per secret and evaluation: a miss may cost an API call (see InformerClusterView). */
     public Optional<SecretData> secret(String namespace, String name) {
-        return view.secret(namespace, name);
+        return memo("secret:" + namespace + "/" + name, k -> view.secret(namespace, name));
+    }
+
+    /** Namespaces holding a Secret of that name; asked once per name and evaluation (failure path). */
+    public List<String> namespacesWithSecret(String name) {
+        return memo("secret-namespaces:" + name, k -> view.namespacesWithSecret(name));
     }
 
     /** A memo for derived values that rules share (for example an inspected secret). */

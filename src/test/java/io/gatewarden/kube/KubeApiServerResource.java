@@ -10,17 +10,18 @@ import java.util.Map;
  * {@code @WithTestResource(value = KubeApiServerResource.class, scope = TestResourceScope.GLOBAL)};
  * the cluster itself outlives every Quarkus restart and stops with the JVM.
  *
- * <p>How: every {@code quarkus.kubernetes-client.*} key is BUILD_AND_RUN_TIME_FIXED in Quarkus
- * 3.34, so a value that differs between augmentation and run time is ignored (with a warning).
- * When none of them is set, Quarkus builds the client from fabric8's
- * {@code Config.autoConfigure(null)}, which reads the {@code kubeconfig} system property each time
- * a client is created; this resource sets that property before the application starts. The
- * kubeconfig uses client-certificate auth (system:masters) and the API server's own CA.
- * Do not set {@code quarkus.kubernetes-client.api-server-url}, {@code kubeconfig-file},
- * {@code token}, ... in the application's test configuration: they would win over the kubeconfig.
+ * <p>How: the resource sets the fabric8 system property {@code kubeconfig} to the cluster's
+ * kubeconfig file before the application starts. With no {@code quarkus.kubernetes-client.*}
+ * connection key set, Quarkus builds the client from fabric8's {@code Config.autoConfigure(null)},
+ * which reads that property (client-certificate auth as system:masters, the API server's own CA).
+ * Why not return {@code quarkus.kubernetes-client.api-server-url}, {@code ca-cert-data},
+ * {@code client-cert-data}, {@code client-key-data} or {@code kubeconfig-file}: in Quarkus 3.34
+ * they are all BUILD_AND_RUN_TIME_FIXED and test resources start after augmentation, so each
+ * returned key logs "Build time property cannot be changed at runtime" (the value is still used).
+ * Don't set those keys in the test configuration either: they would win over the kubeconfig.
  *
- * <p>{@link #start()} also returns the kubeconfig path as {@code gatewarden.test.kubeconfig} and
- * the API server URL as {@code gatewarden.test.kube-api-server-url}, for tests that want them.
+ * <p>{@code quarkus.kubernetes-client.devservices.enabled=false} is returned for completeness, but
+ * Dev Services run during augmentation: only application.properties can switch them off.
  */
 public class KubeApiServerResource implements QuarkusTestResourceLifecycleManager {
     /** The fabric8 system property (io.fabric8.kubernetes.client.Config#KUBERNETES_KUBECONFIG_FILE). */
@@ -35,10 +36,7 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
         previousKubeconfig = System.getProperty(FABRIC8_KUBECONFIG_PROPERTY);
         System.setProperty(FABRIC8_KUBECONFIG_PROPERTY, cluster.kubeconfigPath());
         propertySet = true;
-        return Map.of(
-                "quarkus.kubernetes-client.devservices.enabled", "false",
-                "gatewarden.test.kubeconfig", cluster.kubeconfigPath(),
-                "gatewarden.test.kube-api-server-url", cluster.apiServerUrl());
+        return Map.of("quarkus.kubernetes-client.devservices.enabled", "false");
     }
 
     @Override

@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -47,7 +48,8 @@ import java.util.stream.Stream;
  * or namespaces per test rather than relying on deletion. The ServiceAccount admission plugin is
  * disabled (kube-api-test does that), so Pods need no "default" ServiceAccount.
  *
- * <p>Every JVM gets its own working directory (symlinks to the cached binaries, its own
+ * <p>One cluster per JVM even across class loaders (Quarkus loads test classes in its own): see
+ * {@link #get()}. Every JVM gets its own working directory (symlinks to the cached binaries, its own
  * generated certificates, kubeconfig and kubectl discovery cache), so parallel forks don't share
  * state; etcd data lives in temp dirs and is discarded on stop.
  */
@@ -62,11 +64,21 @@ public final class KubeCluster {
 
     private static final String PROVISION_HINT = "run scripts/provision-kube.sh (builds kube-apiserver "
             + K8S_VERSION + " and etcd, fetches the CRDs; set KUBE_API_TEST_DIR to use another cache)";
-    private static final Object LOCK = new Object();
+    /*
+     * JVM-wide, not class-loader-wide: @QuarkusTest classes (and the test resources they use) are
+     * loaded by Quarkus' own class loader, so this class can exist several times in one JVM. The
+     * first copy to start the cluster owns it and publishes its working directory in a system
+     * property; the other copies attach to it (own client, same kubeconfig). The lock is an
+     * interned string literal: the same object for every class loader.
+     */
+    private static final String LOCK = "io.gatewarden.kube.KubeCluster#lock";
+    /** System property: the owner's working directory (kubeconfig.yaml, timings, kubectl link). */
+    static final String WORK_DIR_PROPERTY = "io.gatewarden.kube.workDir";
+    /** System property: why the start failed (a failed start is not retried in this JVM). */
+    static final String FAILURE_PROPERTY = "io.gatewarden.kube.startFailure";
     private static volatile KubeCluster instance;
-    private static volatile RuntimeException startFailure;
 
-    private final KubeAPIServer server;
+    private final KubeAPIServer server; // null when attached to another class loader's cluster
     private final Path workDir;
     private final Path kubeconfigFile;
     private final String kubeconfigYaml;
@@ -74,14 +86,22 @@ public final class KubeCluster {
     private final KubernetesClient client;
     private final Timings timings;
 
-    /** How long the phases of {@link #get()} took on first start, in milliseconds. */
+    /**
+     * How long the phases of {@link #get()} took, in milliseconds: certificates + etcd +
+     * kube-apiserver until ready; {@code kubectl apply --server-side} of both CRD files; building
+     * the fabric8 client and checking every CRD is Established (they already are by then: the
+     * time is client start-up and reading the large CRD schemas).
+     */
     public record Timings(long apiServerStartMillis, long crdApplyMillis, long crdEstablishedMillis) {
         public long totalMillis() {
             return apiServerStartMillis + crdApplyMillis + crdEstablishedMillis;
         }
     }
 
-    /** The shared cluster, started on first call (synchronised; a failed start is not retried). */
+    /**
+     * The JVM's cluster, started on the first call from any class loader (blocking other callers
+     * meanwhile). A failed start is not retried: later calls fail at once with the first reason.
+     */
     public static KubeCluster get() {
         KubeCluster c = instance;
         if (c != null) {
@@ -91,23 +111,73 @@ public final class KubeCluster {
             if (instance != null) {
                 return instance;
             }
-            if (startFailure != null) {
-                throw new IllegalStateException("the test kube-apiserver failed to start earlier in this JVM",
-                        startFailure);
+            String failure = System.getProperty(FAILURE_PROPERTY);
+            if (failure != null) {
+                throw new IllegalStateException("the test kube-apiserver failed to start earlier in this JVM: "
+                        + failure);
+            }
+            String owned = System.getProperty(WORK_DIR_PROPERTY);
+            if (owned == null && startedBySystemClassLoaderCopy()) {
+                owned = System.getProperty(WORK_DIR_PROPERTY);
+            }
+            if (owned != null) {
+                instance = attach(Paths.get(owned));
+                return instance;
             }
             try {
                 instance = start();
-            } catch (RuntimeException e) {
-                startFailure = e;
+            } catch (RuntimeException | Error e) {
+                System.setProperty(FAILURE_PROPERTY, String.valueOf(e));
                 throw e;
             }
+            System.setProperty(WORK_DIR_PROPERTY, instance.workDir.toString());
             return instance;
         }
     }
 
-    /** True when this JVM has already started the cluster. */
+    /**
+     * The owner should be the copy of this class in the system class loader, which lives as long
+     * as the JVM: a copy in a Quarkus class loader may be closed before the shutdown hook runs,
+     * and then could not stop etcd and kube-apiserver. Returns false when there is no other copy.
+     */
+    private static boolean startedBySystemClassLoaderCopy() {
+        ClassLoader system = ClassLoader.getSystemClassLoader();
+        if (KubeCluster.class.getClassLoader() == system) {
+            return false;
+        }
+        Class<?> systemCopy;
+        try {
+            systemCopy = Class.forName(KubeCluster.class.getName(), true, system);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+        if (systemCopy == KubeCluster.class) {
+            return false;
+        }
+        // fabric8 finds its model classes through the context class loader: it must be the one
+        // that loaded the owner's fabric8, not Quarkus'.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(system);
+        try {
+            systemCopy.getMethod("get").invoke(null);
+            return true;
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(String.valueOf(cause), cause);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot call " + systemCopy + ".get()", e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /** True when the cluster is running in this JVM (started from any class loader). */
     public static boolean isStarted() {
-        return instance != null;
+        return instance != null || System.getProperty(WORK_DIR_PROPERTY) != null;
     }
 
     /** {@code $KUBE_API_TEST_DIR}, else {@code ~/.cache/gatewarden/kube}. */
@@ -195,7 +265,7 @@ public final class KubeCluster {
                 .build());
         try {
             server.start();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             safeStop(server);
             deleteTree(work);
             throw new IllegalStateException("kube-apiserver " + K8S_VERSION + " from " + binDir()
@@ -212,6 +282,30 @@ public final class KubeCluster {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "gatewarden-kube-shutdown"));
         return cluster;
+    }
+
+    private static KubeCluster attach(Path workDir) {
+        KubeCluster cluster = new KubeCluster(workDir);
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "gatewarden-kube-client-shutdown"));
+        return cluster;
+    }
+
+    /** Attaches to the cluster another class loader started (see {@link #WORK_DIR_PROPERTY}). */
+    private KubeCluster(Path workDir) {
+        this.server = null;
+        this.workDir = workDir;
+        this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
+        try {
+            this.kubeconfigYaml = Files.readString(kubeconfigFile, StandardCharsets.UTF_8);
+            long[] t = java.util.Arrays.stream(Files.readString(workDir.resolve("timings")).trim().split(" "))
+                    .mapToLong(Long::parseLong).toArray();
+            this.timings = new Timings(t[0], t[1], t[2]);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot attach to the test kube-apiserver of " + workDir, e);
+        }
+        this.kubectl = new Kubectl(workDir.resolve("k8s").resolve(K8S_VERSION + "-linux-amd64").resolve("kubectl"),
+                kubeconfigFile, workDir.resolve("kubectl-cache"), Kubectl.DEFAULT_TIMEOUT);
+        this.client = newClient();
     }
 
     private KubeCluster(KubeAPIServer server, Path workDir, Path kubectlBin, long startNanos) {
@@ -234,11 +328,39 @@ public final class KubeCluster {
                 "-f", crds.resolve("istio.yaml").toString(),
                 "-f", crds.resolve("gateway-api.yaml").toString()).assertOk();
         long t1 = System.nanoTime();
-        kubectl.run(null, "wait", "--for", "condition=established", "--timeout=60s", "crd", "--all").assertOk();
+        this.client = newClient();
+        if (!allCrdsEstablished(Duration.ofSeconds(60))) {
+            // Let kubectl say which one is not Established.
+            kubectl.run(null, "wait", "--for", "condition=established", "--timeout=10s", "crd", "--all").assertOk();
+        }
         long t2 = System.nanoTime();
         this.timings = new Timings(startNanos / 1_000_000, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
+        try {
+            Files.writeString(workDir.resolve("timings"), timings.apiServerStartMillis() + " "
+                    + timings.crdApplyMillis() + " " + timings.crdEstablishedMillis());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + workDir.resolve("timings"), e);
+        }
+    }
 
-        this.client = newClient();
+    /** Polls (100 ms) until every CRD has condition Established=True (what kubectl wait checks). */
+    private boolean allCrdsEstablished(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean all = client.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
+                    .allMatch(crd -> crd.getStatus() != null && crd.getStatus().getConditions() != null
+                            && crd.getStatus().getConditions().stream().anyMatch(
+                                    c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())));
+            if (all || System.nanoTime() > deadline) {
+                return all;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- access
@@ -445,17 +567,24 @@ public final class KubeCluster {
     private void shutdown() {
         try {
             client.close();
-        } catch (RuntimeException ignored) {
-            // best effort
+        } catch (Throwable ignored) {
+            // best effort (an attached copy's class loader may already be closed)
         }
-        safeStop(server);
-        deleteTree(workDir);
+        if (server != null) {
+            safeStop(server);
+            deleteTree(workDir);
+        }
+    }
+
+    /** False when this copy of the class attached to a cluster another class loader started. */
+    public boolean ownsServer() {
+        return server != null;
     }
 
     private static void safeStop(KubeAPIServer server) {
         try {
             server.stop();
-        } catch (RuntimeException ignored) {
+        } catch (Throwable ignored) {
             // best effort: the JVM is going away
         }
     }

@@ -1,5 +1,6 @@
 package io.gatewarden.kube;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** Proves the harness: a real API server with the Istio and Gateway API CRDs, the fixture, webhooks. */
 class KubeClusterTest {
+    static final ObjectMapper JSON = new ObjectMapper();
     static KubeCluster cluster;
     static KubernetesClient client;
 
@@ -176,8 +178,9 @@ class KubeClusterTest {
         server.createContext("/validate", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             seen.add(body);
-            String uid = body.replaceAll("(?s).*\"uid\"\\s*:\\s*\"([^\"]+)\".*", "$1");
-            boolean deny = body.contains("deny-me");
+            var review = JSON.readTree(body);
+            String uid = review.path("request").path("uid").asText();
+            boolean deny = "deny-me".equals(review.path("request").path("name").asText());
             String response = """
                     {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
                      "response":{"uid":"%s","allowed":%s,"status":{"code":403,"message":"harness says no"}}}

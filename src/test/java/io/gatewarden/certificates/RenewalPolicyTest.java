@@ -1,0 +1,287 @@
+package io.gatewarden.certificates;
+
+import static io.gatewarden.certificates.IssuanceReason.CA_MISSING;
+import static io.gatewarden.certificates.IssuanceReason.DATA_MISSING;
+import static io.gatewarden.certificates.IssuanceReason.DNS_NAMES_CHANGED;
+import static io.gatewarden.certificates.IssuanceReason.EXPIRED;
+import static io.gatewarden.certificates.IssuanceReason.ISSUER_CHANGED;
+import static io.gatewarden.certificates.IssuanceReason.KEY_MISMATCH;
+import static io.gatewarden.certificates.IssuanceReason.RENEWAL_WINDOW;
+import static io.gatewarden.certificates.IssuanceReason.SECRET_MISSING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.gatewarden.cluster.SecretData;
+import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.pki.CertificateAuthority;
+import io.gatewarden.pki.CertificateIssuer;
+import io.gatewarden.pki.IssuedCertificate;
+import io.gatewarden.pki.KeyAlgorithm;
+import io.gatewarden.pki.LeafRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RenewalPolicyTest {
+
+    private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
+    private static final Clock CLOCK = Clock.fixed(T0, ZoneOffset.UTC);
+    private static final CertificateIssuer ISSUER = new CertificateIssuer();
+    private static final CertificateAuthority CA =
+            CertificateAuthority.create("Gatewarden Test CA", KeyAlgorithm.EC_P256, Duration.ofDays(3650), CLOCK);
+    private static final String FP = CA.fingerprint();
+    private static final List<String> NAMES = List.of("shop.example.com", "*.api.example.com");
+    private static final CredentialDemand DEMAND = demand(NAMES, false);
+    private static final IssuedCertificate ISSUED = issue(NAMES, Duration.ofDays(90));
+
+    private final RenewalPolicy policy = RenewalPolicy.defaults();
+
+    // ---- the fresh secret ----
+
+    @Test
+    void aFreshValidSecretNeedsNothing() {
+        assertEquals(Optional.empty(), check(secret(ISSUED, DEMAND), DEMAND, T0));
+        assertEquals(Optional.empty(), check(secret(ISSUED, DEMAND), DEMAND, at(Duration.ofDays(59))));
+        CredentialDemand mutual = demand(NAMES, true);
+        assertEquals(Optional.empty(), check(secret(ISSUED, mutual), mutual, T0));
+    }
+
+    // ---- each reason on its own fixture ----
+
+    @Test
+    void secretMissing() {
+        assertEquals(Optional.of(SECRET_MISSING), policy.check(Optional.empty(), DEMAND, FP, T0));
+    }
+
+    @Test
+    void dataMissingWhenAbsentEmptyOrUnparsable() {
+        SecretData good = secret(ISSUED, DEMAND);
+        assertEquals(Optional.of(DATA_MISSING), check(without(good, ManagedSecret.TLS_CRT), DEMAND, T0));
+        assertEquals(Optional.of(DATA_MISSING), check(without(good, ManagedSecret.TLS_KEY), DEMAND, T0));
+        assertEquals(Optional.of(DATA_MISSING), check(with(good, ManagedSecret.TLS_CRT, new byte[0]), DEMAND, T0));
+        assertEquals(Optional.of(DATA_MISSING), check(with(good, ManagedSecret.TLS_KEY, new byte[0]), DEMAND, T0));
+        assertEquals(Optional.of(DATA_MISSING), check(with(good, ManagedSecret.TLS_CRT, ascii("not a pem")), DEMAND, T0));
+        assertEquals(Optional.of(DATA_MISSING), check(with(good, ManagedSecret.TLS_KEY,
+                ascii("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")), DEMAND, T0));
+        assertEquals(Optional.of(DATA_MISSING), check(with(good, ManagedSecret.TLS_CRT,
+                ascii("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")), DEMAND, T0));
+    }
+
+    @Test
+    void keyMismatch() {
+        IssuedCertificate other = issue(NAMES, Duration.ofDays(90));
+        SecretData swapped = with(secret(ISSUED, DEMAND), ManagedSecret.TLS_KEY, ascii(other.keyPem()));
+        assertEquals(Optional.of(KEY_MISMATCH), check(swapped, DEMAND, T0));
+    }
+
+    @Test
+    void dnsNamesChangedBySupersetAndBySubset() {
+        SecretData secret = secret(ISSUED, DEMAND);
+        CredentialDemand superset = demand(List.of("shop.example.com", "*.api.example.com", "new.example.com"), false);
+        CredentialDemand subset = demand(List.of("shop.example.com"), false);
+        CredentialDemand other = demand(List.of("shop.example.com", "*.web.example.com"), false);
+        assertEquals(Optional.of(DNS_NAMES_CHANGED), check(secret, superset, T0));
+        assertEquals(Optional.of(DNS_NAMES_CHANGED), check(secret, subset, T0));
+        assertEquals(Optional.of(DNS_NAMES_CHANGED), check(secret, other, T0));
+    }
+
+    @Test
+    void dnsNamesCompareAsSetsIgnoringCaseAndOrder() {
+        SecretData secret = secret(ISSUED, DEMAND);
+        CredentialDemand reordered = demand(List.of("*.API.example.com", "Shop.Example.com"), false);
+        assertEquals(Optional.empty(), check(secret, reordered, T0));
+    }
+
+    @Test
+    void caMissingForAMutualDemand() {
+        CredentialDemand mutual = demand(NAMES, true);
+        SecretData simple = secret(ISSUED, DEMAND); // written without ca.crt
+        assertEquals(Optional.of(CA_MISSING), check(simple, mutual, T0));
+        assertEquals(Optional.of(CA_MISSING), check(with(simple, ManagedSecret.CA_CRT, new byte[0]), mutual, T0));
+        assertEquals(Optional.of(CA_MISSING), check(with(simple, ManagedSecret.CA_CRT, ascii("garbage")), mutual, T0));
+        // A SIMPLE demand does not care.
+        assertEquals(Optional.empty(), check(simple, DEMAND, T0));
+    }
+
+    @Test
+    void issuerChangedWhenTheAnnotationIsAnotherCaOrMissing() {
+        SecretData secret = secret(ISSUED, DEMAND);
+        CertificateAuthority rotated = CA.rotate(KeyAlgorithm.EC_P256, Duration.ofDays(3650), CLOCK);
+        assertEquals(Optional.of(ISSUER_CHANGED), policy.check(Optional.of(secret), DEMAND, rotated.fingerprint(), T0));
+        assertEquals(Optional.of(ISSUER_CHANGED), check(withoutAnnotation(secret, ManagedSecret.ISSUER_ANNOTATION),
+                DEMAND, T0));
+        // Hex case does not matter.
+        assertEquals(Optional.empty(), policy.check(Optional.of(secret), DEMAND, FP.toUpperCase(), T0));
+    }
+
+    @Test
+    void expiredAtNotAfterAndBeforeNotBefore() {
+        SecretData secret = secret(ISSUED, DEMAND);
+        Instant notAfter = ISSUED.notAfter();
+        assertEquals(Optional.of(EXPIRED), check(secret, DEMAND, notAfter));
+        assertEquals(Optional.of(EXPIRED), check(secret, DEMAND, notAfter.plusSeconds(3600)));
+        Instant notBefore = ISSUED.certificate().getNotBefore().toInstant();
+        assertEquals(Optional.of(EXPIRED), check(secret, DEMAND, notBefore.minusSeconds(1)));
+        assertEquals(Optional.empty(), check(secret, DEMAND, notBefore));
+        assertEquals(Optional.of(RENEWAL_WINDOW), check(secret, DEMAND, notAfter.minusSeconds(1)));
+    }
+
+    @Test
+    void renewalWindowOpensAtTwoThirdsOfTheLifetime() {
+        SecretData secret = secret(ISSUED, DEMAND);
+        assertEquals(Optional.empty(), check(secret, DEMAND, at(Duration.ofDays(60).minusSeconds(1))));
+        assertEquals(Optional.of(RENEWAL_WINDOW), check(secret, DEMAND, at(Duration.ofDays(60))));
+        assertEquals(Optional.of(RENEWAL_WINDOW), check(secret, DEMAND, Clock.offset(CLOCK, Duration.ofDays(75)).instant()));
+    }
+
+    // ---- ordering: the first check that fires wins ----
+
+    @Test
+    void missingDataWinsOverTheRenewalWindow() {
+        SecretData noKey = without(secret(ISSUED, DEMAND), ManagedSecret.TLS_KEY);
+        assertEquals(Optional.of(DATA_MISSING), check(noKey, DEMAND, at(Duration.ofDays(70))));
+        assertEquals(Optional.of(DATA_MISSING), check(noKey, DEMAND, at(Duration.ofDays(120))));
+    }
+
+    @Test
+    void everyEarlierReasonWinsOverEveryLaterOne() {
+        CertificateAuthority rotated = CA.rotate(KeyAlgorithm.EC_P256, Duration.ofDays(3650), CLOCK);
+        CredentialDemand mutualSuperset = demand(List.of("shop.example.com", "*.api.example.com", "x.example.com"), true);
+        CredentialDemand mutual = demand(NAMES, true);
+        SecretData simple = secret(ISSUED, DEMAND);
+        SecretData mismatched = with(simple, ManagedSecret.TLS_KEY, ascii(issue(NAMES, Duration.ofDays(1)).keyPem()));
+        Instant expired = at(Duration.ofDays(100));
+        String newFp = rotated.fingerprint();
+
+        // Everything wrong at once: key, names, CA, issuer, expiry.
+        assertEquals(Optional.of(KEY_MISMATCH), policy.check(Optional.of(mismatched), mutualSuperset, newFp, expired));
+        // Key fixed: names changed wins.
+        assertEquals(Optional.of(DNS_NAMES_CHANGED), policy.check(Optional.of(simple), mutualSuperset, newFp, expired));
+        // Names fixed: the missing ca.crt wins.
+        assertEquals(Optional.of(CA_MISSING), policy.check(Optional.of(simple), mutual, newFp, expired));
+        // ca.crt present: the issuer change wins over expiry.
+        assertEquals(Optional.of(ISSUER_CHANGED), policy.check(Optional.of(secret(ISSUED, mutual)), mutual, newFp, expired));
+        // Issuer fixed: expired wins over the renewal window (both fire at day 100).
+        assertEquals(Optional.of(EXPIRED), policy.check(Optional.of(secret(ISSUED, mutual)), mutual, FP, expired));
+    }
+
+    // ---- renewal time ----
+
+    @Test
+    void renewalTimeOfANinetyDayCertificateIsDaySixty() {
+        assertEquals(T0.plus(Duration.ofDays(60)), policy.renewalTime(ISSUED.certificate()));
+    }
+
+    @Test
+    void renewalTimeOfANinetySecondCertificateIsSecondSixty() {
+        IssuedCertificate shortLived = issue(NAMES, Duration.ofSeconds(90));
+        assertEquals(T0.plusSeconds(60), policy.renewalTime(shortLived.certificate()));
+        SecretData secret = secret(shortLived, DEMAND);
+        assertEquals(Optional.empty(), check(secret, DEMAND, at(Duration.ofSeconds(59))));
+        assertEquals(Optional.of(RENEWAL_WINDOW), check(secret, DEMAND, at(Duration.ofSeconds(60))));
+        assertEquals(Optional.of(EXPIRED), check(secret, DEMAND, at(Duration.ofSeconds(90))));
+    }
+
+    @Test
+    void absoluteRenewBeforeOverridesTheFraction() {
+        RenewalPolicy weekBefore = new RenewalPolicy(null, Duration.ofDays(7));
+        assertEquals(T0.plus(Duration.ofDays(83)), weekBefore.renewalTime(ISSUED.certificate()));
+        SecretData secret = secret(ISSUED, DEMAND);
+        assertEquals(Optional.empty(), weekBefore.check(Optional.of(secret), DEMAND, FP, at(Duration.ofDays(70))));
+        assertEquals(Optional.of(RENEWAL_WINDOW),
+                weekBefore.check(Optional.of(secret), DEMAND, FP, at(Duration.ofDays(83))));
+        // Also over an explicit fraction.
+        assertEquals(T0.plus(Duration.ofDays(83)),
+                new RenewalPolicy(0.5, Duration.ofDays(7)).renewalTime(ISSUED.certificate()));
+    }
+
+    @Test
+    void renewBeforeNotShorterThanTheLifetimeFallsBackToTheFraction() {
+        IssuedCertificate shortLived = issue(NAMES, Duration.ofSeconds(90));
+        assertEquals(T0.plusSeconds(60), new RenewalPolicy(null, Duration.ofDays(7)).renewalTime(shortLived.certificate()));
+        assertEquals(T0.plusSeconds(60), new RenewalPolicy(null, Duration.ofSeconds(90)).renewalTime(shortLived.certificate()));
+        assertEquals(T0.plusSeconds(1), new RenewalPolicy(null, Duration.ofSeconds(89)).renewalTime(shortLived.certificate()));
+    }
+
+    @Test
+    void customFraction() {
+        assertEquals(T0.plus(Duration.ofDays(45)), new RenewalPolicy(0.5, null).renewalTime(ISSUED.certificate()));
+        assertEquals(1.0 / 3.0, RenewalPolicy.defaults().renewBeforeFraction());
+    }
+
+    @Test
+    void badSettingsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(0.0, null));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(1.0, null));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(Double.NaN, null));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(null, Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(null, Duration.ofDays(-1)));
+    }
+
+    @Test
+    void theChainRespectsTheReasonOrderAndEachReasonHasTextAndLabel() {
+        assertEquals(List.of(SECRET_MISSING, DATA_MISSING, KEY_MISMATCH, DNS_NAMES_CHANGED, CA_MISSING, ISSUER_CHANGED,
+                EXPIRED, RENEWAL_WINDOW), List.of(IssuanceReason.values()));
+        assertEquals("certificate enters its renewal window", RENEWAL_WINDOW.text());
+        assertEquals("renewal-window", RENEWAL_WINDOW.label());
+        for (IssuanceReason r : IssuanceReason.values()) {
+            assertEquals(r.name().toLowerCase().replace('_', '-'), r.label());
+        }
+    }
+
+    // ---- fixtures ----
+
+    private Optional<IssuanceReason> check(SecretData secret, CredentialDemand demand, Instant now) {
+        return policy.check(Optional.of(secret), demand, FP, now);
+    }
+
+    private static Instant at(Duration sinceIssue) {
+        return Clock.offset(CLOCK, sinceIssue).instant();
+    }
+
+    private static CredentialDemand demand(List<String> names, boolean mutual) {
+        return new CredentialDemand("istio-ingress", "shop-tls", names, mutual, CredentialDemand.Purpose.SERVER,
+                List.of("Gateway/istio-ingress/shop"));
+    }
+
+    private static IssuedCertificate issue(List<String> names, Duration lifetime) {
+        return ISSUER.issue(new LeafRequest(names, KeyAlgorithm.EC_P256, lifetime, false, true), CA, CLOCK);
+    }
+
+    /** The Secret as the certificate manager would write it for the demand. */
+    private static SecretData secret(IssuedCertificate issued, CredentialDemand demand) {
+        List<X509Certificate> bundle = CA.trustBundle(T0);
+        return new SecretData(demand.namespace(), demand.secretName(), ManagedSecret.TYPE, ManagedSecret.labels(),
+                ManagedSecret.annotations(demand, issued, FP), ManagedSecret.data(issued, bundle, demand.needsCa()));
+    }
+
+    private static SecretData with(SecretData s, String key, byte[] value) {
+        Map<String, byte[]> data = new HashMap<>(s.data());
+        data.put(key, value);
+        return new SecretData(s.namespace(), s.name(), s.type(), s.labels(), s.annotations(), data);
+    }
+
+    private static SecretData without(SecretData s, String key) {
+        Map<String, byte[]> data = new HashMap<>(s.data());
+        data.remove(key);
+        return new SecretData(s.namespace(), s.name(), s.type(), s.labels(), s.annotations(), data);
+    }
+
+    private static SecretData withoutAnnotation(SecretData s, String key) {
+        Map<String, String> annotations = new HashMap<>(s.annotations());
+        annotations.remove(key);
+        return new SecretData(s.namespace(), s.name(), s.type(), s.labels(), annotations, s.data());
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}
