@@ -3,10 +3,9 @@ package io.gatewarden.admission;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.cluster.InformerClusterView;
-import io.gatewarden.config.Durations;
+import io.gatewarden.config.Settings;
 import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.rules.Engine;
-import io.gatewarden.rules.RuleSettings;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -43,9 +42,8 @@ public class AdmissionEndpoints {
 
     @PostConstruct
     void init() {
-        RuleSettings settings = new RuleSettings(config.certificates().provision(), config.certificates().fallbackNamespace(),
-                Durations.parse(config.certificates().expiryWarning()), Clock.systemUTC());
-        validator = new Validator(new Engine(settings), config.admission().maxErrorsInMessage());
+        validator = new Validator(new Engine(Settings.rules(config, Clock.systemUTC())),
+                config.admission().maxErrorsInMessage());
     }
 
     @POST

@@ -16,12 +16,16 @@ public class ServiceReadiness implements HealthCheck {
     InformerClusterView view;
     @Inject
     TlsConfigurationRegistry tls;
+    @Inject
+    io.gatewarden.certificates.CertificateManager certificates;
 
     @Override
     public HealthCheckResponse call() {
         boolean certificate = tls.get("serving").map(c -> c.getKeyStore() != null).orElse(false);
         boolean cluster = view.allSynced();
-        return HealthCheckResponse.named("gatewarden").status(certificate && cluster)
-                .withData("servingCertificate", certificate).withData("clusterSynced", cluster).build();
+        java.util.Optional<String> ca = certificates.problem();
+        return HealthCheckResponse.named("gatewarden").status(certificate && cluster && ca.isEmpty())
+                .withData("servingCertificate", certificate).withData("clusterSynced", cluster)
+                .withData("issuingCa", ca.orElse("loaded")).withData("certificateLeader", certificates.isLeader()).build();
     }
 }

@@ -80,12 +80,13 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
      * The first reason to (re)issue the demanded Secret, or empty when its certificate is fine.
      *
      * @param secret the Secret as it is now, empty when it does not exist
-     * @param currentIssuerFingerprint {@code CertificateAuthority.fingerprint()} of the CA issuing now
+     * @param currentIssuerFingerprint {@code CertificateAuthority.fingerprint()} of the CA issuing now;
+     *                                 null when unknown (analyze), which skips the issuer check
      */
     public Optional<IssuanceReason> check(Optional<SecretData> secret, CredentialDemand demand,
                                           String currentIssuerFingerprint, Instant now) {
         Input in = new Input(secret.orElse(null), Objects.requireNonNull(demand, "demand"),
-                Objects.requireNonNull(currentIssuerFingerprint, "currentIssuerFingerprint"),
+                currentIssuerFingerprint,
                 Objects.requireNonNull(now, "now"));
         for (Check check : chain()) {
             if (check.fires().test(in)) {
@@ -93,6 +94,11 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
             }
         }
         return Optional.empty();
+    }
+
+    /** The check for {@code analyze}, which knows no issuing CA: everything but the issuer test. */
+    public io.gatewarden.demands.RenewalCheck offline(java.time.Clock clock) {
+        return (secret, demand) -> check(Optional.of(secret), demand, null, clock.instant());
     }
 
     // ---- the chain: each check may assume every check before it passed ----
@@ -155,6 +161,9 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
      * still verifies it (it stays trusted only until it expires).
      */
     private static boolean issuerChanged(Input in) {
+        if (in.issuer == null) {
+            return false; // offline: the issuing CA is unknown
+        }
         String annotated = in.secret.annotations() == null ? null
                 : in.secret.annotations().get(ManagedSecret.ISSUER_ANNOTATION);
         return annotated == null || !annotated.strip().equalsIgnoreCase(in.issuer);

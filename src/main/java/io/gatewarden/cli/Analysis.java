@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.cluster.StaticClusterView;
+import io.gatewarden.certificates.RenewalPolicy;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
 import io.gatewarden.diagnostics.Diagnostic;
@@ -19,7 +20,8 @@ public record Analysis(List<Diagnostic> diagnostics, List<PlanEntry> plan) {
 
     public static Analysis of(List<Resource> resources, Engine engine) {
         Facts facts = engine.facts(new StaticClusterView(resources));
-        return new Analysis(engine.checkAll(facts), Plan.of(facts));
+        return new Analysis(engine.checkAll(facts),
+                Plan.of(facts, RenewalPolicy.defaults().offline(engine.settings().clock())));
     }
 
     public boolean hasErrors() {
@@ -34,7 +36,8 @@ public record Analysis(List<Diagnostic> diagnostics, List<PlanEntry> plan) {
         for (PlanEntry p : plan) {
             sb.append("PLAN ").append(p.action()).append(' ').append(p.namespace()).append('/').append(p.name())
                     .append(" dnsNames=").append(String.join(",", p.dnsNames()))
-                    .append(" for ").append(String.join(",", p.forResources())).append('\n');
+                    .append(" for ").append(String.join(",", p.forResources())).append(" reason=").append(p.reason().label())
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -52,7 +55,7 @@ public record Analysis(List<Diagnostic> diagnostics, List<PlanEntry> plan) {
             ObjectNode o = ps.addObject().put("action", p.action()).put("namespace", p.namespace()).put("name", p.name());
             p.dnsNames().forEach(o.putArray("dnsNames")::add);
             o.put("for", String.join(",", p.forResources()));
-            o.put("reason", p.reason());
+            o.put("reason", p.reason().label());
         }
         return root;
     }

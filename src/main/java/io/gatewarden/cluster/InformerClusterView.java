@@ -63,6 +63,7 @@ public class InformerClusterView implements ClusterView {
     private final Snapshot<ServiceInfo> services = new Snapshot<>();
     private final Map<String, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
     private final Map<String, SecretData> secrets = new ConcurrentHashMap<>();
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "gatewarden-namespaces");
         t.setDaemon(true);
@@ -101,7 +102,13 @@ public class InformerClusterView implements ClusterView {
                 watch(inf, resources.get(e.getKey()), this::resource);
             }, () -> LOG.warnf("CRD %s.%s not installed: treating it as empty", e.getValue(), e.getKey().group()));
         }
+        // Gatewarden's own secrets, wherever they are: orphans and sweeps never need an API call.
+        SharedIndexInformer<Secret> managed = client.secrets().inAnyNamespace()
+                .withLabel(SecretData.MANAGED_LABEL, "true").inform();
+        managed.addEventHandler(secretHandler());
+        informers.add(managed);
         ensureSecretsWatched(config.certificates().fallbackNamespace(), false);
+        ensureSecretsWatched(config.namespace(), false);
         config.cluster().secretNamespaces().ifPresent(l -> l.forEach(ns -> ensureSecretsWatched(ns, false)));
         background.submit(this::watchGatewayNamespaces);
     }
@@ -140,6 +147,7 @@ public class InformerClusterView implements ClusterView {
             @Override
             public void onDelete(T obj, boolean deletedFinalStateUnknown) {
                 into.remove(key(obj));
+                notifyListeners();
             }
         });
         informers.add(informer);
@@ -147,6 +155,7 @@ public class InformerClusterView implements ClusterView {
 
     /** New gateways or workloads may move credentials to namespaces whose Secrets are not cached yet. */
     private void changed(HasMetadata obj) {
+        notifyListeners();
         if (obj instanceof GenericKubernetesResource || obj instanceof io.fabric8.kubernetes.api.model.Pod) {
             if (allSynced()) {
                 background.submit(this::watchGatewayNamespaces);
@@ -172,22 +181,7 @@ public class InformerClusterView implements ClusterView {
         SharedIndexInformer<Secret> informer = secretInformers.computeIfAbsent(namespace, ns -> {
             LOG.infof("caching Secrets of namespace %s (gateway workloads run there)", ns);
             SharedIndexInformer<Secret> inf = client.secrets().inNamespace(ns).inform();
-            inf.addEventHandler(new ResourceEventHandler<Secret>() {
-                @Override
-                public void onAdd(Secret s) {
-                    secrets.put(key(s), Objects.secret(resource(s)));
-                }
-
-                @Override
-                public void onUpdate(Secret oldS, Secret s) {
-                    secrets.put(key(s), Objects.secret(resource(s)));
-                }
-
-                @Override
-                public void onDelete(Secret s, boolean unknown) {
-                    secrets.remove(key(s));
-                }
-            });
+            inf.addEventHandler(secretHandler());
             return inf;
         });
         if (waitForSync && !informer.hasSynced()) {
@@ -200,6 +194,42 @@ public class InformerClusterView implements ClusterView {
             }
         }
         return informer;
+    }
+
+    private ResourceEventHandler<Secret> secretHandler() {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Secret s) {
+                secrets.put(secretKey(s), Objects.secret(s));
+                notifyListeners();
+            }
+
+            @Override
+            public void onUpdate(Secret oldS, Secret s) {
+                secrets.put(secretKey(s), Objects.secret(s));
+                notifyListeners();
+            }
+
+            @Override
+            public void onDelete(Secret s, boolean unknown) {
+                secrets.remove(secretKey(s));
+                notifyListeners();
+            }
+        };
+    }
+
+    /** Called after any cached object changes: the certificate manager reconciles on it. */
+    public void addListener(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    private void notifyListeners() {
+        listeners.forEach(Runnable::run);
+    }
+
+    /** Every cached Secret that Gatewarden manages. */
+    public List<SecretData> managedSecrets() {
+        return secrets.values().stream().filter(SecretData::managed).toList();
     }
 
     public boolean allSynced() {
@@ -235,7 +265,7 @@ public class InformerClusterView implements ClusterView {
             return Optional.of(cached);
         }
         return bounded(() -> Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get())
-                .map(s -> Objects.secret(resource(s))), Optional.empty(), "read of secret " + namespace + "/" + name);
+                .map(Objects::secret), Optional.empty(), "read of secret " + namespace + "/" + name);
     }
 
     /** A bounded live lookup (metadata read only, nothing cached): asked only when a credential is missing. */
@@ -264,6 +294,10 @@ public class InformerClusterView implements ClusterView {
     private Resource resource(HasMetadata o) {
         JsonNode body = mapper.valueToTree(o);
         return Resource.of(body, o.getMetadata().getNamespace(), "cluster");
+    }
+
+    private static String secretKey(Secret s) {
+        return s.getMetadata().getNamespace() + "/" + s.getMetadata().getName();
     }
 
     private static String key(HasMetadata o) {

@@ -56,6 +56,18 @@ public final class Objects {
                 r.annotations(), Map.copyOf(data));
     }
 
+    /** A Secret as the API returns it (data only, base64 already decoded by the JSON mapping's string form). */
+    public static SecretData secret(io.fabric8.kubernetes.api.model.Secret s) {
+        Map<String, byte[]> data = new LinkedHashMap<>();
+        if (s.getData() != null) {
+            s.getData().forEach((k, v) -> data.put(k, decode(v == null ? "" : v)));
+        }
+        var m = s.getMetadata();
+        return new SecretData(m.getNamespace(), m.getName(), s.getType() == null ? "Opaque" : s.getType(),
+                m.getLabels() == null ? Map.of() : Map.copyOf(m.getLabels()),
+                m.getAnnotations() == null ? Map.of() : Map.copyOf(m.getAnnotations()), Map.copyOf(data));
+    }
+
     /** Undecodable base64 reads as empty, which the credential rules then report as missing data. */
     private static byte[] decode(String base64) {
         try {

@@ -39,7 +39,69 @@ public interface GatewardenConfig {
         /** GW311: warn when an unmanaged certificate expires within this window. */
         @WithDefault("14d")
         String expiryWarning();
+
+        /** Leaf key algorithm: ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 (per Gateway: annotation gatewarden.io/key-algorithm). */
+        @WithDefault("ecdsa-p256")
+        String keyAlgorithm();
+
+        /** Leaf lifetime. */
+        @WithDefault("90d")
+        String lifetime();
+
+        /** Renew when this fraction of the lifetime remains (cert-manager's default: one third). */
+        @WithDefault("0.3333333333")
+        double renewBeforeFraction();
+
+        /** Renew this long before expiry instead of the fraction (e.g. 30d). */
+        Optional<String> renewBefore();
+
+        /** The Secret in Gatewarden's namespace holding the issuing CA; created (ECDSA P-256) when absent. */
+        @WithDefault("gatewarden-ca")
+        String caSecret();
+
+        @WithDefault("3650d")
+        String caLifetime();
+
+        /** Periodic sweep on top of event-driven reconciles (it also wakes for the next renewal). */
+        @WithDefault("60s")
+        String sweepInterval();
+
+        /** Delete managed secrets that nothing demands any more (otherwise they are only annotated). */
+        @WithDefault("false")
+        boolean deleteOrphans();
+
+        /** Upper bound of the exponential back-off after a failed issuance. */
+        @WithDefault("5m")
+        String maxBackoff();
+
+        LeaderElection leaderElection();
     }
+
+    /** Only one replica writes Secrets: the holder of a coordination.k8s.io Lease. */
+    interface LeaderElection {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("gatewarden-certificates")
+        String leaseName();
+
+        @WithDefault("15s")
+        String leaseDuration();
+
+        @WithDefault("10s")
+        String renewDeadline();
+
+        @WithDefault("2s")
+        String retryPeriod();
+    }
+
+    /** Gatewarden's own namespace (CA secret, Lease); from the Downward API in the cluster. */
+    @WithDefault("${POD_NAMESPACE:gatewarden}")
+    String namespace();
+
+    /** This replica's identity in leader election; the pod name in the cluster. */
+    @WithDefault("${POD_NAME:${HOSTNAME:gatewarden-local}}")
+    String identity();
 
     interface Admission {
         /** How many error findings a denial message lists before "and N more". */

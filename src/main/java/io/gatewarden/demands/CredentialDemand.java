@@ -8,9 +8,10 @@ import java.util.List;
  * certificate manager.
  *
  * @param forResources {@code Kind/namespace/name} of every resource that needs it, sorted
+ * @param keyAlgorithm requested leaf key algorithm (first Gateway, in name order, that asks), or null for the default
  */
 public record CredentialDemand(String namespace, String secretName, List<String> dnsNames, boolean needsCa,
-                               Purpose purpose, List<String> forResources) {
+                               Purpose purpose, List<String> forResources, String keyAlgorithm) {
 
     public enum Purpose { SERVER, CLIENT }
 }

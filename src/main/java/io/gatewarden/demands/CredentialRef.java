@@ -15,9 +15,14 @@ import java.util.List;
  * @param fallback  true when no workload matched and {@code namespace} is the configured fallback
  * @param foreignNamespace set when {@code kubernetes://ns/name} names a namespace other than
  *                  {@code namespace}: Istio will not read it (GW312), and nothing is provisioned
+ * @param keyAlgorithm the Gateway's {@link #KEY_ALGORITHM_ANNOTATION}, or null
  */
 public record CredentialRef(Resource owner, String field, String namespace, String secretName, List<String> dnsNames,
-                            boolean mutual, boolean fallback, String foreignNamespace) {
+                            boolean mutual, boolean fallback, String foreignNamespace, String keyAlgorithm) {
+
+    /** Per-Gateway choice of leaf key algorithm (ecdsa-p256, rsa-2048, ...); null for the default. */
+    public static final String KEY_ALGORITHM_ANNOTATION = "gatewarden.io/key-algorithm";
+
 
     public boolean resolvable() {
         return foreignNamespace == null;

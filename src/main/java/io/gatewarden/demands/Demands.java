@@ -44,7 +44,8 @@ public final class Demands {
                 for (String ns : namespaces) {
                     String foreign = name.namespace() == null || name.namespace().equals(ns) ? null : name.namespace();
                     refs.add(new CredentialRef(gw.resource(), server.path() + ".tls." + cred.getKey(), ns,
-                            name.name(), dnsNames, mutual, fallback, foreign));
+                            name.name(), dnsNames, mutual, fallback, foreign,
+                            gw.resource().annotations().get(CredentialRef.KEY_ALGORITHM_ANNOTATION)));
                 }
             }
         }
@@ -76,21 +77,27 @@ public final class Demands {
         List<CredentialDemand> demands = new ArrayList<>();
         for (List<CredentialRef> refs : grouped.values()) {
             TreeSet<String> names = new TreeSet<>();
-            TreeSet<String> owners = new TreeSet<>();
+            TreeMap<String, String> owners = new TreeMap<>(); // owner -> requested key algorithm
             boolean ca = false;
             for (CredentialRef r : refs) {
                 names.addAll(r.dnsNames());
-                owners.add(r.owner().ref());
+                owners.merge(r.owner().ref(), r.keyAlgorithm() == null ? "" : r.keyAlgorithm(), (a, b) -> a);
                 ca |= r.mutual();
             }
+            String algorithm = owners.values().stream().filter(a -> !a.isEmpty()).findFirst().orElse(null);
             CredentialRef first = refs.get(0);
             demands.add(new CredentialDemand(first.namespace(), first.secretName(), List.copyOf(names), ca,
-                    CredentialDemand.Purpose.SERVER, List.copyOf(owners)));
+                    CredentialDemand.Purpose.SERVER, List.copyOf(owners.keySet()), algorithm));
         }
         return demands;
     }
 
     /** A Kubernetes object name (DNS-1123 subdomain): what a credentialName must name to be found or created. */
+    /** Whether Gatewarden can issue for a demand: a valid Secret name and at least one DNS name. */
+    public static boolean provisionable(CredentialDemand d) {
+        return validSecretName(d.secretName()) && !d.dnsNames().isEmpty();
+    }
+
     public static boolean validSecretName(String name) {
         return name != null && name.length() <= 253 && SECRET_NAME.matcher(name).matches();
     }

@@ -1,29 +1,56 @@
 package io.gatewarden.demands;
 
+import io.gatewarden.certificates.IssuanceReason;
+import io.gatewarden.cluster.SecretData;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.rules.Facts;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
-/** What the certificate manager would do for the demands of a view: analyze's {@code plan}. */
+/**
+ * What the certificate manager does for the demands of a view. The same function gives
+ * {@code analyze}'s plan and the manager's work list, so the two never disagree.
+ */
 public final class Plan {
     private Plan() {
     }
 
     /**
      * A missing secret is created unless a same-named secret elsewhere suggests the user's own
-     * certificate is misplaced (GW303): Gatewarden never papers over that.
+     * certificate is misplaced (GW303): Gatewarden never papers over that. A secret without the
+     * managed label is never touched. A managed one is renewed when {@code check} gives a reason.
      */
-    public static List<PlanEntry> of(Facts facts) {
+    public static List<PlanEntry> of(Facts facts, RenewalCheck check) {
         List<PlanEntry> plan = new ArrayList<>();
         if (!facts.settings().provisioning()) {
             return plan;
         }
-        // The same test as GW303, per referencing Gateway: a copy in another namespace where that
-        // Gateway's own proxies run is not misplaced, and does not stop provisioning.
+        Set<String> misplaced = misplaced(facts);
+        for (CredentialDemand d : Demands.all(facts)) {
+            if (!Demands.provisionable(d)) {
+                continue;
+            }
+            Optional<SecretData> secret = facts.secret(d.namespace(), d.secretName());
+            if (secret.isEmpty()) {
+                if (!misplaced.contains(d.namespace() + "/" + d.secretName())) {
+                    plan.add(new PlanEntry("create-secret", d, IssuanceReason.SECRET_MISSING));
+                }
+            } else if (secret.get().managed()) {
+                check.reason(secret.get(), d).ifPresent(r -> plan.add(new PlanEntry("renew-secret", d, r)));
+            }
+        }
+        return plan;
+    }
+
+    /**
+     * The same test as GW303, per referencing Gateway: a copy in another namespace where that
+     * Gateway's own proxies run is not misplaced, and does not stop provisioning.
+     */
+    private static Set<String> misplaced(Facts facts) {
         Set<String> misplaced = new HashSet<>();
         for (IstioGateway gw : facts.gateways()) {
             for (CredentialRef ref : Demands.refs(gw, facts)) {
@@ -33,15 +60,6 @@ public final class Plan {
                 }
             }
         }
-        for (CredentialDemand d : Demands.all(facts)) {
-            if (facts.secret(d.namespace(), d.secretName()).isPresent()) {
-                continue;
-            }
-            if (!misplaced.contains(d.namespace() + "/" + d.secretName()) && Demands.validSecretName(d.secretName())) {
-                plan.add(new PlanEntry("create-secret", d.namespace(), d.secretName(), d.dnsNames(), d.forResources(),
-                        "secret missing"));
-            }
-        }
-        return plan;
+        return misplaced;
     }
 }

@@ -1,8 +1,28 @@
 package io.gatewarden.demands;
 
+import io.gatewarden.certificates.IssuanceReason;
+
 import java.util.List;
 
-/** What the certificate manager would do for one demand: {@code create-secret} or {@code renew-secret}. */
-public record PlanEntry(String action, String namespace, String name, List<String> dnsNames, List<String> forResources,
-                        String reason) {
+/**
+ * What the certificate manager will do for one demand, and why: {@code create-secret} for a
+ * missing secret, {@code renew-secret} for a managed one whose certificate must be re-issued.
+ */
+public record PlanEntry(String action, CredentialDemand demand, IssuanceReason reason) {
+
+    public String namespace() {
+        return demand.namespace();
+    }
+
+    public String name() {
+        return demand.secretName();
+    }
+
+    public List<String> dnsNames() {
+        return demand.dnsNames();
+    }
+
+    public List<String> forResources() {
+        return demand.forResources();
+    }
 }

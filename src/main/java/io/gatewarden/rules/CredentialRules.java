@@ -108,10 +108,14 @@ public final class CredentialRules implements Rule {
                     + ", which Istio does not read: create or move it to " + ref.namespace()));
             return;
         }
-        if (facts.settings().provisioning()) {
+        if (facts.settings().provisioning() && !ref.dnsNames().isEmpty()) {
             out.add(Diagnostic.of(Code.GW302, r, ref.field(), "secret " + ref.secretName() + " does not exist in "
-                    + where + "; Gatewarden will provision it for " + namesText(ref.dnsNames()))
+                    + where + "; Gatewarden will provision it for " + String.join(", ", ref.dnsNames()))
                     .withSeverity(Severity.INFO));
+        } else if (facts.settings().provisioning()) {
+            out.add(Diagnostic.of(Code.GW302, r, ref.field(), "secret " + ref.secretName() + " not found in " + where
+                    + ", and Gatewarden cannot provision a certificate for host '*' alone: list the hosts the server "
+                    + "answers for, or create the secret yourself"));
         } else {
             out.add(Diagnostic.of(Code.GW302, r, ref.field(), "secret " + ref.secretName() + " not found in " + where
                     + "; create it there (kubectl -n " + ref.namespace() + " create secret tls " + ref.secretName()
@@ -128,7 +132,4 @@ public final class CredentialRules implements Rule {
                 .collect(Collectors.joining(",", "{", "}"));
     }
 
-    private static String namesText(List<String> names) {
-        return names.isEmpty() ? "no DNS names (the server hosts are all '*')" : String.join(", ", names);
-    }
 }

@@ -30,7 +30,7 @@ class ManagedSecretTest {
     private static final CertificateAuthority CA = OLD.rotate(KeyAlgorithm.EC_P256, Duration.ofDays(365), CLOCK);
     private static final CredentialDemand DEMAND = new CredentialDemand("istio-ingress", "shop-tls",
             List.of("*.api.example.com", "shop.example.com"), true, CredentialDemand.Purpose.SERVER,
-            List.of("Gateway/istio-ingress/api", "Gateway/istio-ingress/shop"));
+            List.of("Gateway/istio-ingress/api", "Gateway/istio-ingress/shop"), null);
     private static final IssuedCertificate ISSUED = new CertificateIssuer().issue(
             LeafRequest.server(DEMAND.dnsNames()), CA, CLOCK);
 

@@ -249,7 +249,7 @@ class RenewalPolicyTest {
 
     private static CredentialDemand demand(List<String> names, boolean mutual) {
         return new CredentialDemand("istio-ingress", "shop-tls", names, mutual, CredentialDemand.Purpose.SERVER,
-                List.of("Gateway/istio-ingress/shop"));
+                List.of("Gateway/istio-ingress/shop"), null);
     }
 
     private static IssuedCertificate issue(List<String> names, Duration lifetime) {

@@ -26,6 +26,7 @@ import java.util.Map;
 public class KubeApiServerResource implements QuarkusTestResourceLifecycleManager {
     /** The fabric8 system property (io.fabric8.kubernetes.client.Config#KUBERNETES_KUBECONFIG_FILE). */
     public static final String FABRIC8_KUBECONFIG_PROPERTY = "kubeconfig";
+    public static final String GATEWARDEN_NAMESPACE = "gatewarden";
 
     private String previousKubeconfig;
     private boolean propertySet;
@@ -33,6 +34,7 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
     @Override
     public Map<String, String> start() {
         KubeCluster cluster = KubeCluster.get();
+        cluster.ensureNamespace(GATEWARDEN_NAMESPACE); // the CA secret and the leader Lease live there
         previousKubeconfig = System.getProperty(FABRIC8_KUBECONFIG_PROPERTY);
         System.setProperty(FABRIC8_KUBECONFIG_PROPERTY, cluster.kubeconfigPath());
         propertySet = true;

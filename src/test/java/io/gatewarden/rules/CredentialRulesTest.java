@@ -103,7 +103,7 @@ class CredentialRulesTest {
         Engine engine = new Engine(RuleSettings.defaults());
         Facts facts = engine.facts(view);
         List<Diagnostic> found = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> engine.checkAll(facts));
-        List<PlanEntry> plan = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Plan.of(facts));
+        List<PlanEntry> plan = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Plan.of(facts, io.gatewarden.certificates.RenewalPolicy.defaults().offline(facts.settings().clock())));
 
         assertEquals(SERVERS, count(found, Code.GW302, Severity.INFO), summary(found));
         assertEquals(SERVERS, found.stream().filter(d -> d.code().name().startsWith("GW3")).count(), summary(found));

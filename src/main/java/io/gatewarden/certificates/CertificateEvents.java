@@ -1,0 +1,53 @@
+package io.gatewarden.certificates;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.gatewarden.demands.CredentialDemand;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+
+/**
+ * Kubernetes Events recording why a certificate was issued, on the Secret and on each Gateway
+ * that needs it, so {@code kubectl describe} shows it. Best effort: an Event that cannot be
+ * written never fails an issuance.
+ */
+final class CertificateEvents {
+    private static final Logger LOG = Logger.getLogger(CertificateEvents.class);
+    private final KubernetesClient client;
+    private final String instance;
+
+    CertificateEvents(KubernetesClient client, String instance) {
+        this.client = client;
+        this.instance = instance;
+    }
+
+    void issued(CredentialDemand demand, boolean created, IssuanceReason reason) {
+        String eventReason = created ? "CertificateIssued" : "CertificateRenewed";
+        String message = (created ? "Issued" : "Renewed") + " the certificate in secret " + demand.namespace() + "/"
+                + demand.secretName() + " for " + String.join(", ", demand.dnsNames()) + ": " + reason.text();
+        emit("v1", "Secret", demand.namespace(), demand.secretName(), eventReason, message);
+        for (String ref : demand.forResources()) {
+            String[] parts = ref.split("/", 3);
+            if (parts.length == 3) {
+                emit("networking.istio.io/v1", parts[0], parts[1], parts[2], eventReason, message);
+            }
+        }
+    }
+
+    private void emit(String apiVersion, String kind, String namespace, String name, String reason, String message) {
+        try {
+            String now = Instant.now().toString();
+            client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+                    .withNewMetadata().withGenerateName(name + ".").withNamespace(namespace).endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(apiVersion).withKind(kind)
+                            .withNamespace(namespace).withName(name).build())
+                    .withReason(reason).withMessage(message).withType("Normal")
+                    .withNewSource().withComponent("gatewarden").withHost(instance).endSource()
+                    .withFirstTimestamp(now).withLastTimestamp(now).withCount(1).build()).create();
+        } catch (RuntimeException e) {
+            LOG.debugf("event on %s %s/%s not recorded: %s", kind, namespace, name, e.getMessage());
+        }
+    }
+}

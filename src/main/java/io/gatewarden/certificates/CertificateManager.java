@@ -1,0 +1,344 @@
+package io.gatewarden.certificates;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.gatewarden.cluster.InformerClusterView;
+import io.gatewarden.cluster.SecretData;
+import io.gatewarden.config.Durations;
+import io.gatewarden.config.GatewardenConfig;
+import io.gatewarden.config.Settings;
+import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.demands.Plan;
+import io.gatewarden.demands.PlanEntry;
+import io.gatewarden.pki.CertificateAuthority;
+import io.gatewarden.pki.CertificateIssuer;
+import io.gatewarden.pki.IssuedCertificate;
+import io.gatewarden.pki.KeyAlgorithm;
+import io.gatewarden.pki.LeafRequest;
+import io.gatewarden.pki.Pem;
+import io.gatewarden.pki.PemException;
+import io.gatewarden.rules.Facts;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes every demanded credential exist and stay valid: on any cluster change and on a periodic
+ * sweep it computes the {@link Plan} (the same one {@code analyze} prints) and carries it out.
+ * Only the Lease holder writes; the other replicas keep answering admission and keep the CA loaded.
+ */
+@ApplicationScoped
+public class CertificateManager {
+    private static final Logger LOG = Logger.getLogger(CertificateManager.class);
+
+    @Inject
+    InformerClusterView view;
+    @Inject
+    KubernetesClient client;
+    @Inject
+    GatewardenConfig config;
+    @Inject
+    MeterRegistry registry;
+
+    Clock clock = Clock.systemUTC();
+    private final Semaphore wake = new Semaphore(0);
+    private final CertificateIssuer issuer = new CertificateIssuer();
+    private final Backoff backoff = new Backoff();
+    private final Map<String, VerifiedUntil> verified = new HashMap<>();
+    private volatile boolean leader;
+    private volatile boolean running;
+    private Thread worker;
+    private CompletableFuture<?> election;
+    private CaStore caStore;
+    private SecretWriter writer;
+    private CertificateEvents events;
+    private CertificateMetrics metrics;
+    private RenewalPolicy policy;
+
+    /** A secret found fine for a demand stays fine, without re-parsing, until its renewal time. */
+    private record VerifiedUntil(SecretData secret, CredentialDemand demand, String issuer, Instant renewAt) {
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.certificates().provision()) {
+            LOG.info("certificate provisioning is off (gatewarden.certificates.provision=false)");
+            return;
+        }
+        writer = new SecretWriter(client);
+        caStore = new CaStore(writer, config.namespace(), config.certificates().caSecret(),
+                Durations.parse(config.certificates().caLifetime()), clock);
+        events = new CertificateEvents(client, config.identity());
+        metrics = new CertificateMetrics(registry);
+        policy = new RenewalPolicy(config.certificates().renewBeforeFraction(),
+                config.certificates().renewBefore().map(Durations::parse).orElse(null));
+        backoff.max = Durations.parse(config.certificates().maxBackoff());
+        view.addListener(wake::release);
+        running = true;
+        worker = new Thread(this::loop, "gatewarden-certificates");
+        worker.setDaemon(true);
+        worker.start();
+        if (config.certificates().leaderElection().enabled()) {
+            startElection();
+        } else {
+            leader = true;
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+        if (election != null) {
+            election.cancel(true); // releases the Lease so another replica takes over at once
+        }
+        wake.release();
+    }
+
+    /** Readiness: empty when the CA is loaded (or provisioning is off). */
+    public Optional<String> problem() {
+        return caStore == null ? Optional.empty() : caStore.problem();
+    }
+
+    public boolean isLeader() {
+        return leader;
+    }
+
+    private void startElection() {
+        GatewardenConfig.LeaderElection le = config.certificates().leaderElection();
+        LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName(le.leaseName())
+                .withLock(new LeaseLock(config.namespace(), le.leaseName(), config.identity()))
+                .withLeaseDuration(Durations.parse(le.leaseDuration()))
+                .withRenewDeadline(Durations.parse(le.renewDeadline()))
+                .withRetryPeriod(Durations.parse(le.retryPeriod()))
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(
+                        () -> {
+                            LOG.infof("%s leads: this replica now writes certificates", config.identity());
+                            leader = true;
+                            wake.release();
+                        },
+                        () -> {
+                            LOG.infof("%s stopped leading", config.identity());
+                            leader = false;
+                        },
+                        id -> LOG.debugf("certificate leader is %s", id)))
+                .build()).build();
+        election = elector.start();
+    }
+
+    private void loop() {
+        Duration sweep = Durations.parse(config.certificates().sweepInterval());
+        while (running) {
+            Duration wait = sweep;
+            try {
+                if (view.allSynced()) {
+                    wait = reconcile();
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "certificate reconcile failed; retrying");
+                wait = Duration.ofSeconds(1);
+            }
+            try {
+                long ms = Math.max(10, Math.min(wait.toMillis(), sweep.toMillis()));
+                if (wake.tryAcquire(ms, TimeUnit.MILLISECONDS)) {
+                    Thread.sleep(50); // coalesce a burst of events into one pass
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** One pass; returns how long until the next certificate is due. */
+    Duration reconcile() {
+        CertificateAuthority ca = caStore.refresh(view.secret(config.namespace(), config.certificates().caSecret()),
+                leader).orElse(null);
+        if (ca == null || !leader) {
+            return ca == null ? Duration.ofSeconds(1) : Durations.parse(config.certificates().sweepInterval());
+        }
+        Instant now = clock.instant();
+        Facts facts = new Facts(view, Settings.rules(config, clock));
+        List<PlanEntry> plan = Plan.of(facts, (secret, demand) -> cachedCheck(secret, demand, ca, now));
+        for (PlanEntry entry : plan) {
+            carryOut(entry, ca, facts);
+        }
+        Set<String> demanded = new HashSet<>();
+        for (CredentialDemand d : io.gatewarden.demands.Demands.all(facts)) {
+            demanded.add(d.namespace() + "/" + d.secretName());
+        }
+        verified.keySet().retainAll(demanded);
+        handleOrphans(demanded);
+        return nextDue(now);
+    }
+
+    private Optional<IssuanceReason> cachedCheck(SecretData secret, CredentialDemand demand, CertificateAuthority ca,
+                                                 Instant now) {
+        String key = secret.namespace() + "/" + secret.name();
+        VerifiedUntil v = verified.get(key);
+        if (v != null && v.secret() == secret && v.demand().equals(demand) && v.issuer().equals(ca.fingerprint())
+                && now.isBefore(v.renewAt())) {
+            return Optional.empty();
+        }
+        Optional<IssuanceReason> reason = policy.check(Optional.of(secret), demand, ca.fingerprint(), now);
+        if (reason.isEmpty()) {
+            verified.put(key, new VerifiedUntil(secret, demand, ca.fingerprint(), renewalTime(secret)));
+        }
+        return reason;
+    }
+
+    private Instant renewalTime(SecretData secret) {
+        try {
+            return policy.renewalTime(Pem.certificates(secret.value(ManagedSecret.TLS_CRT)).get(0));
+        } catch (PemException e) {
+            return clock.instant(); // unparsable: the policy reports it on the next pass
+        }
+    }
+
+    private void carryOut(PlanEntry entry, CertificateAuthority ca, Facts facts) {
+        CredentialDemand demand = entry.demand();
+        String key = entry.namespace() + "/" + entry.name();
+        if (!backoff.ready(key, clock.instant())) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            IssuanceReason[] reason = {entry.reason()};
+            SecretWriter.Outcome outcome = writer.write(entry.namespace(), entry.name(), read -> {
+                // Decide again on what was just read: another replica or writer may have acted already.
+                Optional<IssuanceReason> why = read.isEmpty() ? Optional.of(IssuanceReason.SECRET_MISSING)
+                        : policy.check(read, demand, ca.fingerprint(), clock.instant());
+                why.ifPresent(r -> reason[0] = r);
+                return why.map(r -> desired(demand, ca));
+            });
+            backoff.succeeded(key);
+            switch (outcome) {
+                case CREATED, UPDATED -> {
+                    metrics.issued(reason[0], System.nanoTime() - start);
+                    LOG.infof("%s secret %s for %s: %s", outcome == SecretWriter.Outcome.CREATED ? "created" : "renewed",
+                            key, String.join(",", demand.forResources()), reason[0].text());
+                    events.issued(demand, outcome == SecretWriter.Outcome.CREATED, reason[0]);
+                }
+                case UNMANAGED -> LOG.warnf("secret %s appeared without the %s label; left untouched", key,
+                        ManagedSecret.MANAGED_LABEL);
+                default -> {
+                }
+            }
+        } catch (RuntimeException e) {
+            metrics.failed();
+            Duration delay = backoff.failed(key, clock.instant());
+            LOG.errorf("issuing secret %s failed (%s); next try in %s", key, e.getMessage(), delay);
+        }
+    }
+
+    private SecretWriter.Desired desired(CredentialDemand demand, CertificateAuthority ca) {
+        KeyAlgorithm algorithm = algorithm(demand);
+        boolean client = demand.purpose() == CredentialDemand.Purpose.CLIENT;
+        IssuedCertificate issued = issuer.issue(new LeafRequest(demand.dnsNames(), algorithm,
+                Durations.parse(config.certificates().lifetime()), client, !client), ca, clock);
+        return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), true),
+                ManagedSecret.labels(), ManagedSecret.annotations(demand, issued, ca.fingerprint()));
+    }
+
+    private KeyAlgorithm algorithm(CredentialDemand demand) {
+        String requested = demand.keyAlgorithm() != null ? demand.keyAlgorithm() : config.certificates().keyAlgorithm();
+        try {
+            return KeyAlgorithm.parse(requested);
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("%s on %s: %s; using %s", io.gatewarden.demands.CredentialRef.KEY_ALGORITHM_ANNOTATION,
+                    demand.forResources(), e.getMessage(), KeyAlgorithm.DEFAULT.label());
+            return KeyAlgorithm.DEFAULT;
+        }
+    }
+
+    /** Managed secrets nothing demands: annotated, and deleted only when configured. */
+    private void handleOrphans(Set<String> demanded) {
+        String caKey = config.namespace() + "/" + config.certificates().caSecret();
+        List<CertificateMetrics.Expiry> expiries = new ArrayList<>();
+        for (SecretData s : view.managedSecrets()) {
+            String key = s.namespace() + "/" + s.name();
+            if (key.equals(caKey)) {
+                continue;
+            }
+            String notAfter = s.annotations().get(ManagedSecret.NOT_AFTER_ANNOTATION);
+            if (notAfter != null) {
+                expiries.add(new CertificateMetrics.Expiry(s.namespace(), s.name(), Instant.parse(notAfter)));
+            }
+            if (demanded.contains(key)) {
+                continue;
+            }
+            try {
+                if (config.certificates().deleteOrphans()) {
+                    writer.delete(s.namespace(), s.name());
+                    LOG.infof("deleted orphaned secret %s: no Gateway names it any more", key);
+                } else if (!s.annotations().containsKey(ManagedSecret.ORPHANED_SINCE_ANNOTATION)) {
+                    writer.annotate(s.namespace(), s.name(), ManagedSecret.ORPHANED_SINCE_ANNOTATION,
+                            clock.instant().toString());
+                    LOG.infof("secret %s is orphaned: no Gateway names it (kept; set "
+                            + "gatewarden.certificates.delete-orphans=true to delete)", key);
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("could not handle orphaned secret %s: %s", key, e.getMessage());
+            }
+        }
+        metrics.managed(expiries, clock.instant());
+    }
+
+    private Duration nextDue(Instant now) {
+        Instant next = verified.values().stream().map(VerifiedUntil::renewAt).min(Instant::compareTo)
+                .orElse(now.plus(Durations.parse(config.certificates().sweepInterval())));
+        Instant retry = backoff.nextAttempt().orElse(next);
+        Instant earliest = retry.isBefore(next) ? retry : next;
+        return Duration.between(now, earliest).isNegative() ? Duration.ZERO : Duration.between(now, earliest);
+    }
+
+    /** Exponential back-off per secret after failed issuance: 1 s doubling up to the configured maximum. */
+    static final class Backoff {
+        Duration max = Duration.ofMinutes(5);
+        private final Map<String, int[]> failures = new HashMap<>();
+        private final Map<String, Instant> notBefore = new HashMap<>();
+
+        boolean ready(String key, Instant now) {
+            Instant t = notBefore.get(key);
+            return t == null || !now.isBefore(t);
+        }
+
+        Duration failed(String key, Instant now) {
+            int n = failures.computeIfAbsent(key, k -> new int[1])[0]++;
+            Duration delay = Duration.ofSeconds(1L << Math.min(n, 20));
+            delay = delay.compareTo(max) > 0 ? max : delay;
+            notBefore.put(key, now.plus(delay));
+            return delay;
+        }
+
+        void succeeded(String key) {
+            failures.remove(key);
+            notBefore.remove(key);
+        }
+
+        Optional<Instant> nextAttempt() {
+            return notBefore.values().stream().min(Instant::compareTo);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.gatewarden.certificates;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.gatewarden.cluster.Objects;
+import io.gatewarden.cluster.SecretData;
+
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Writes Secrets safely: reads the current version, lets the caller decide on what it read,
+ * writes with that resourceVersion, and on a conflict (someone else wrote meanwhile) reads
+ * again and decides again. A Secret without the managed label is never modified or deleted.
+ */
+public final class SecretWriter {
+    static final int ATTEMPTS = 5;
+
+    public enum Outcome { CREATED, UPDATED, DELETED, UNCHANGED, UNMANAGED }
+
+    /** The desired content of a managed Secret; data values are raw bytes. */
+    public record Desired(Map<String, byte[]> data, Map<String, String> labels, Map<String, String> annotations) {
+    }
+
+    private final KubernetesClient client;
+
+    public SecretWriter(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /**
+     * Creates or replaces a managed Secret. {@code decide} sees the Secret as just read (empty
+     * when absent) and returns what to write, or empty when nothing needs writing any more
+     * (for example because another replica already renewed it).
+     */
+    public Outcome write(String namespace, String name, Function<Optional<SecretData>, Optional<Desired>> decide) {
+        for (int attempt = 1; ; attempt++) {
+            Secret current = client.secrets().inNamespace(namespace).withName(name).get();
+            SecretData read = current == null ? null : Objects.secret(current);
+            if (read != null && !read.managed()) {
+                return Outcome.UNMANAGED;
+            }
+            Optional<Desired> desired = decide.apply(Optional.ofNullable(read));
+            if (desired.isEmpty()) {
+                return Outcome.UNCHANGED;
+            }
+            try {
+                if (current == null) {
+                    client.secrets().inNamespace(namespace).resource(build(namespace, name, null, desired.get())).create();
+                    return Outcome.CREATED;
+                }
+                Secret replacement = build(namespace, name, current.getMetadata().getResourceVersion(), desired.get());
+                client.secrets().inNamespace(namespace).resource(replacement).update();
+                return Outcome.UPDATED;
+            } catch (KubernetesClientException e) {
+                // 409: AlreadyExists on create or Conflict on update: a race with another writer. Re-read.
+                if (e.getCode() != 409 || attempt >= ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Marks a managed Secret with an annotation (e.g. orphaned-since); never touches unmanaged ones. */
+    public Outcome annotate(String namespace, String name, String key, String value) {
+        return write(namespace, name, read -> read.filter(s -> !value.equals(s.annotations().get(key))).map(s -> {
+            Map<String, String> annotations = new LinkedHashMap<>(s.annotations());
+            annotations.put(key, value);
+            return new Desired(s.data(), s.labels(), annotations);
+        }));
+    }
+
+    /** Deletes a managed Secret, guarded by the resourceVersion that was checked to be managed. */
+    public Outcome delete(String namespace, String name) {
+        for (int attempt = 1; ; attempt++) {
+            Secret current = client.secrets().inNamespace(namespace).withName(name).get();
+            if (current == null) {
+                return Outcome.UNCHANGED;
+            }
+            if (!Objects.secret(current).managed()) {
+                return Outcome.UNMANAGED;
+            }
+            try {
+                client.secrets().inNamespace(namespace).resource(current).lockResourceVersion(
+                        current.getMetadata().getResourceVersion()).delete();
+                return Outcome.DELETED;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    static Secret build(String namespace, String name, String resourceVersion, Desired d) {
+        Map<String, String> data = new LinkedHashMap<>();
+        d.data().forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v)));
+        return new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(name)
+                .withResourceVersion(resourceVersion).withLabels(new HashMap<>(d.labels()))
+                .withAnnotations(new HashMap<>(d.annotations())).endMetadata()
+                .withType(ManagedSecret.TYPE).withData(data).build();
+    }
+}
