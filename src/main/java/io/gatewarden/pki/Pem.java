@@ -161,6 +161,10 @@ public final class Pem {
                 msg = t.getMessage();
             }
         }
-        return msg != null ? msg : e.getClass().getSimpleName();
+        return msg == null || INTERNAL.matcher(msg).find() ? "the encoded structure is corrupt or of an unsupported type" : msg;
     }
+
+    /** Parser messages that describe library internals (NPEs, class names), useless to a user. */
+    private static final java.util.regex.Pattern INTERNAL =
+            java.util.regex.Pattern.compile("Cannot invoke|getInstance|org\\.bouncycastle|java\\.|\\$|\\(\\)");
 }
