@@ -25,4 +25,15 @@ public interface ClusterView {
 
     /** Namespaces holding a Secret of that name (metadata only), sorted. */
     List<String> namespacesWithSecret(String name);
+
+    /**
+     * The stored state without any object under review: what {@link #derived()} values are
+     * computed from. A view of stored objects is its own stored state.
+     */
+    default ClusterView stored() {
+        return this;
+    }
+
+    /** Facts derived from {@link #stored()}, shared across evaluations until the state changes. */
+    DerivedCache derived();
 }

@@ -66,6 +66,8 @@ public class InformerClusterView implements ClusterView {
     private final Map<String, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
     private final Map<String, SecretData> secrets = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+    private final DerivedCache derived = new DerivedCache(generation::get);
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "gatewarden-namespaces");
         t.setDaemon(true);
@@ -226,7 +228,13 @@ public class InformerClusterView implements ClusterView {
     }
 
     private void notifyListeners() {
+        generation.incrementAndGet();
         listeners.forEach(Runnable::run);
+    }
+
+    @Override
+    public DerivedCache derived() {
+        return derived;
     }
 
     /** Every cached Secret that Gatewarden manages. */

@@ -57,4 +57,14 @@ public final class OverlayClusterView implements ClusterView {
     public List<String> namespacesWithSecret(String name) {
         return base.namespacesWithSecret(name);
     }
+
+    @Override
+    public ClusterView stored() {
+        return base.stored();
+    }
+
+    @Override
+    public DerivedCache derived() {
+        return base.derived();
+    }
 }

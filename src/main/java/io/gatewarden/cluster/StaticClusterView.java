@@ -21,6 +21,7 @@ public final class StaticClusterView implements ClusterView {
     private final List<ServiceInfo> services = new ArrayList<>();
     private final Map<String, SecretData> secrets = new HashMap<>();
     private final Map<String, List<String>> secretNamespaces = new HashMap<>();
+    private final DerivedCache derived = DerivedCache.forever();
 
     public StaticClusterView(List<Resource> resources) {
         for (Resource r : resources) {
@@ -62,6 +63,11 @@ public final class StaticClusterView implements ClusterView {
     @Override
     public Optional<SecretData> secret(String namespace, String name) {
         return Optional.ofNullable(secrets.get(namespace + "/" + name));
+    }
+
+    @Override
+    public DerivedCache derived() {
+        return derived;
     }
 
     @Override

@@ -20,13 +20,18 @@ import java.util.TreeSet;
 
 /**
  * What is wrong with the certificate and key in one Secret, independent of which server uses it.
- * Computed once per Secret and evaluation. Holds no key material after inspection.
+ * The content checks (parsing, key match, chain, weakness) run once per Secret version and are
+ * shared across reviews; the checks that depend on the time run at each {@link #problems} call.
+ * Holds no key material after inspection.
  *
- * @param problems  findings about the secret itself (GW304–GW307, GW309, GW311, GW313)
+ * @param contentProblems findings about the secret's content (GW304, GW305, GW307, GW309, GW313)
  * @param dnsNames  the leaf's SAN DNS names (empty when the certificate did not parse)
  * @param hasCa     the secret carries a CA bundle under {@code ca.crt} or {@code cacert}
+ * @param leaf      the parsed leaf certificate, null when it did not parse
+ * @param crtKey    the data key holding the certificate (tls.crt or cert)
  */
-public record CredentialInspection(List<Problem> problems, List<String> dnsNames, boolean hasCa) {
+public record CredentialInspection(List<Problem> contentProblems, List<String> dnsNames, boolean hasCa,
+                                   X509Certificate leaf, String crtKey, boolean managed) {
 
     /**
      * @param fact what is wrong, e.g. "certificate ... is expired at ..."
@@ -40,7 +45,26 @@ public record CredentialInspection(List<Problem> problems, List<String> dnsNames
 
     static final String[][] KEY_PAIRS = {{"tls.crt", "tls.key"}, {"cert", "key"}};
 
-    public static CredentialInspection of(SecretData secret, Instant now, Duration expiryWarning) {
+    /** Every finding at {@code now}: the content problems plus validity (GW306) and expiry (GW311). */
+    public List<Problem> problems(Instant now, Duration expiryWarning) {
+        if (leaf == null) {
+            return contentProblems;
+        }
+        // Names are formatted only when there is something to say: this runs on every review.
+        List<Problem> problems = new ArrayList<>(contentProblems);
+        Validity.problem(leaf, now).ifPresent(p -> problems.add(new Problem(Code.GW306,
+                "certificate " + CertificateFacts.describe(leaf) + " in " + crtKey + " is " + p,
+                "replace it with a current certificate")));
+        Instant notAfter = leaf.getNotAfter().toInstant();
+        if (!managed && notAfter.isAfter(now) && notAfter.isBefore(now.plus(expiryWarning))) {
+            long days = Duration.between(now, notAfter).toDays();
+            problems.add(new Problem(Code.GW311, "certificate " + CertificateFacts.describe(leaf) + " expires at "
+                    + notAfter + " (in " + days + " days)", "renew it, or let Gatewarden manage this secret"));
+        }
+        return problems.size() == contentProblems.size() ? contentProblems : problems;
+    }
+
+    public static CredentialInspection of(SecretData secret) {
         List<Problem> problems = new ArrayList<>();
         boolean hasCa = secret.value("ca.crt") != null || secret.value("cacert") != null;
         String[] keys = keyPair(secret);
@@ -48,7 +72,7 @@ public record CredentialInspection(List<Problem> problems, List<String> dnsNames
             problems.add(new Problem(Code.GW304, "has keys " + new TreeSet<>(secret.data().keySet())
                     + " but needs non-empty tls.crt and tls.key (or cert and key)", "recreate it with "
                     + "kubectl create secret tls " + secret.name() + " -n " + secret.namespace() + " --cert=... --key=..."));
-            return new CredentialInspection(problems, List.of(), hasCa);
+            return new CredentialInspection(problems, List.of(), hasCa, null, null, secret.managed());
         }
         List<X509Certificate> chain;
         try {
@@ -56,12 +80,10 @@ public record CredentialInspection(List<Problem> problems, List<String> dnsNames
         } catch (PemException e) {
             problems.add(new Problem(Code.GW305, keys[0] + " is not a usable PEM certificate: " + e.getMessage(),
                     "replace " + keys[0] + " with the PEM certificate chain, leaf first"));
-            return new CredentialInspection(problems, List.of(), hasCa);
+            return new CredentialInspection(problems, List.of(), hasCa, null, keys[0], secret.managed());
         }
         X509Certificate leaf = chain.get(0);
         String leafName = CertificateFacts.describe(leaf);
-        Validity.problem(leaf, now).ifPresent(p -> problems.add(new Problem(Code.GW306,
-                "certificate " + leafName + " in " + keys[0] + " is " + p, "replace it with a current certificate")));
         try {
             PrivateKey key = Pem.privateKey(secret.value(keys[1]));
             if (!KeyMatch.matches(leaf, key)) {
@@ -81,13 +103,8 @@ public record CredentialInspection(List<Problem> problems, List<String> dnsNames
                     "certificate " + CertificateFacts.describe(c) + " is weak, clients may refuse it: " + w,
                     "reissue it with a stronger key or signature")));
         }
-        Instant notAfter = leaf.getNotAfter().toInstant();
-        if (!secret.managed() && notAfter.isAfter(now) && notAfter.isBefore(now.plus(expiryWarning))) {
-            long days = Duration.between(now, notAfter).toDays();
-            problems.add(new Problem(Code.GW311, "certificate " + leafName + " expires at " + notAfter + " (in " + days
-                    + " days)", "renew it, or let Gatewarden manage this secret"));
-        }
-        return new CredentialInspection(problems, HostCoverage.dnsNames(leaf), hasCa);
+        return new CredentialInspection(List.copyOf(problems), HostCoverage.dnsNames(leaf), hasCa, leaf, keys[0],
+                secret.managed());
     }
 
     /** The certificate and key entry names in use, or null when neither pair is complete. */

@@ -59,18 +59,21 @@ public final class CredentialRules implements Rule {
             return;
         }
         SecretData s = secret.get();
-        CredentialInspection inspection = facts.memo("credential:" + s.namespace() + "/" + s.name(),
-                k -> CredentialInspection.of(s, facts.settings().clock().instant(), facts.settings().expiryWarning()));
+        // Content checks (a key match costs a signature) once per secret version, shared across reviews.
+        CredentialInspection inspection = facts.shared("CredentialInspection:" + s.namespace() + "/" + s.name(),
+                () -> CredentialInspection.of(s));
+        List<CredentialInspection.Problem> problems = facts.memo("credential-problems:" + s.namespace() + "/" + s.name(),
+                k -> inspection.problems(facts.settings().clock().instant(), facts.settings().expiryWarning()));
         // A broken secret that Gatewarden owns is re-issued by the certificate manager, not the user's problem.
         boolean reissued = s.managed() && facts.settings().provisioning();
         String prefix = "secret " + ref.namespace() + "/" + ref.secretName() + " ";
         // When Gatewarden re-issues the secret, telling the user to fix it would contradict the severity.
         String reissue = "Gatewarden manages this secret and will re-issue it";
-        for (CredentialInspection.Problem p : inspection.problems()) {
+        for (CredentialInspection.Problem p : problems) {
             out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.fact() + "; "
                     + (reissued ? reissue : p.fix())), reissued));
         }
-        boolean parsed = inspection.problems().stream().noneMatch(p -> p.code() == Code.GW304 || p.code() == Code.GW305);
+        boolean parsed = problems.stream().noneMatch(p -> p.code() == Code.GW304 || p.code() == Code.GW305);
         if (parsed) {
             List<String> uncovered = ref.dnsNames().stream()
                     .filter(h -> !HostCoverage.covers(inspection.dnsNames(), h)).toList();

@@ -70,9 +70,11 @@ public final class Engine {
         return pad(a).compareTo(pad(b));
     }
 
+    private static final java.util.regex.Pattern INDEX = java.util.regex.Pattern.compile("\\[(\\d+)]");
+
     private static String pad(String field) {
         StringBuilder sb = new StringBuilder();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[(\\d+)]").matcher(field);
+        java.util.regex.Matcher m = INDEX.matcher(field);
         int last = 0;
         while (m.find()) {
             sb.append(field, last, m.start()).append('[').append("0".repeat(Math.max(0, 8 - m.group(1).length())))

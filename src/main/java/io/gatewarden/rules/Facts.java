@@ -42,11 +42,13 @@ public final class Facts {
         return settings;
     }
 
+    /** A Gateway parsed; stored ones are parsed once per cluster state, not once per review. */
     public IstioGateway gateway(Resource r) {
-        return parsed.computeIfAbsent(r, IstioGateway::parse);
+        IstioGateway stored = storedParsed().get(r);
+        return stored != null ? stored : parsed.computeIfAbsent(r, IstioGateway::parse);
     }
 
-    /** Every Istio Gateway the view holds, parsed. */
+    /** Every Istio Gateway the view holds (including one under review), parsed. */
     public List<IstioGateway> gateways() {
         if (allGateways == null) {
             allGateways = view.resources(Kind.ISTIO_GATEWAY).stream().map(this::gateway).toList();
@@ -54,19 +56,47 @@ public final class Facts {
         return allGateways;
     }
 
+    /** The stored Gateways only, parsed: what indexes shared across reviews are built from. */
+    public List<IstioGateway> storedGateways() {
+        return shared("Facts.storedGateways", () -> List.copyOf(storedParsed().values()));
+    }
+
+    private Map<Resource, IstioGateway> storedParsed() {
+        return shared("Facts.storedParsed", () -> {
+            Map<Resource, IstioGateway> m = new IdentityHashMap<>();
+            for (Resource r : view.stored().resources(Kind.ISTIO_GATEWAY)) {
+                m.put(r, IstioGateway.parse(r));
+            }
+            return java.util.Collections.unmodifiableMap(m);
+        });
+    }
+
     /** Workloads whose labels match the selector, in any namespace (Istio's default gateway scope). */
     public List<Workload> workloads(Map<String, String> selector) {
-        return selected.computeIfAbsent(selector, s -> {
+        return selected.computeIfAbsent(selector, s -> matching(view, s));
+    }
+
+    /** Selector matches over the stored workloads, shared by every evaluation of one cluster state. */
+    public static List<Workload> matching(ClusterView view, Map<String, String> selector) {
+        return view.derived().get("Facts.workloads:" + selector, () -> {
             List<Workload> out = new ArrayList<>();
-            if (!s.isEmpty()) {
-                for (Workload w : view.workloads()) {
-                    if (w.matches(s)) {
+            if (!selector.isEmpty()) {
+                for (Workload w : view.stored().workloads()) {
+                    if (w.matches(selector)) {
                         out.add(w);
                     }
                 }
             }
-            return out;
+            return List.copyOf(out);
         });
+    }
+
+    /**
+     * A value derived from the stored cluster state only (never from the object under review or
+     * the time), reused by every evaluation until the state changes.
+     */
+    public <T> T shared(String key, java.util.function.Supplier<T> compute) {
+        return view.derived().get(key, compute);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.cluster.ClusterView;
 import io.gatewarden.cluster.ServiceInfo;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.diagnostics.Code;
@@ -44,7 +45,7 @@ public final class GatewayConflictRules implements Rule {
     @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
-        Index index = facts.memo(INDEX_MEMO, k -> new Index(facts));
+        Index index = facts.shared(INDEX_MEMO, () -> new Index(facts));
         duplicateHosts(gw, index, out);
         sharedCredentials(gw, index, out);
         unexposedPorts(gw, facts, out);
@@ -110,7 +111,7 @@ public final class GatewayConflictRules implements Rule {
         }
         StringBuilder key = new StringBuilder("GatewayConflictRules.exposure");
         new java.util.TreeMap<>(gw.selector()).forEach((k, v) -> key.append('\u0000').append(k).append('\u0001').append(v));
-        Exposure exposure = facts.memo(key.toString(), k -> new Exposure(workloads, facts.view().services()));
+        Exposure exposure = facts.shared(key.toString(), () -> new Exposure(workloads, facts.view().stored().services()));
         for (IstioGateway.Server server : gw.servers()) {
             if (server == null || server.port() == null || server.port().number() == null
                     || bind(server).startsWith("unix://")) {
@@ -181,12 +182,14 @@ public final class GatewayConflictRules implements Rule {
 
         final Map<String, List<Entry>> byListener = new HashMap<>();
         final Map<String, List<Entry>> byCredential = new HashMap<>();
-        private final Facts facts;
-        private final Map<Map<String, String>, Set<String>> workloadKeys = new HashMap<>();
+        private final ClusterView view;
+        // Filled lazily by concurrent reviews: the Index is shared for one cluster state.
+        private final Map<Map<String, String>, Set<String>> workloadKeys = new java.util.concurrent.ConcurrentHashMap<>();
 
+        /** Built from the stored Gateways; the one under review is compared against them, never itself. */
         Index(Facts facts) {
-            this.facts = facts;
-            for (IstioGateway gw : facts.gateways()) {
+            this.view = facts.view().stored();
+            for (IstioGateway gw : facts.storedGateways()) {
                 if (gw.selector().isEmpty()) {
                     continue; // claims no overlap with anything
                 }
@@ -265,7 +268,7 @@ public final class GatewayConflictRules implements Rule {
         private Set<String> keys(Map<String, String> selector) {
             return workloadKeys.computeIfAbsent(selector, s -> {
                 Set<String> keys = new HashSet<>();
-                for (Workload w : facts.workloads(s)) {
+                for (Workload w : Facts.matching(view, s)) {
                     keys.add(w.namespace() + "/" + w.kind() + "/" + w.name());
                 }
                 return keys;

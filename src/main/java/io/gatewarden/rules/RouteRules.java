@@ -47,7 +47,7 @@ public final class RouteRules implements Rule {
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         VirtualService vs = VirtualService.parse(resource);
         out.addAll(vs.shapeErrors());
-        Known known = facts.memo("RouteRules.known", k -> new Known(facts));
+        Known known = facts.shared("RouteRules.known", () -> new Known(facts));
         HostSet vsHosts = new HostSet(vs.hostNames());
 
         gatewayReferences(vs, known, vsHosts, out);
@@ -310,7 +310,7 @@ public final class RouteRules implements Rule {
         return out;
     }
 
-    /** What exists, indexed once per evaluation: Gateways by namespace/name, Services, ServiceEntry hosts. */
+    /** What exists, indexed once per cluster state: Gateways by namespace/name, Services, ServiceEntry hosts. */
     private static final class Known {
         final Map<String, IstioGateway> gateways = new HashMap<>();
         final Map<String, Set<String>> gatewayNamespaces = new HashMap<>();
@@ -319,17 +319,17 @@ public final class RouteRules implements Rule {
         final HostSet serviceEntryHosts;
 
         Known(Facts facts) {
-            for (IstioGateway gw : facts.gateways()) {
+            for (IstioGateway gw : facts.storedGateways()) {
                 Resource r = gw.resource();
                 gateways.put(r.namespace() + "/" + r.name(), gw);
                 gatewayNamespaces.computeIfAbsent(r.name(), k -> new HashSet<>()).add(r.namespace());
             }
-            for (ServiceInfo s : facts.view().services()) {
+            for (ServiceInfo s : facts.view().stored().services()) {
                 services.add(s.namespace() + "/" + s.name());
                 serviceNamespaces.computeIfAbsent(s.name(), k -> new HashSet<>()).add(s.namespace());
             }
             List<String> seHosts = new ArrayList<>();
-            for (Resource se : facts.view().resources(Kind.SERVICE_ENTRY)) {
+            for (Resource se : facts.view().stored().resources(Kind.SERVICE_ENTRY)) {
                 JsonNode hosts = se.spec().path("hosts");
                 if (hosts.isArray()) {
                     for (JsonNode h : hosts) {

@@ -115,29 +115,29 @@ class CertificateManagerKubeTest {
     @Test
     void seedGatewayGetsItsSecretInTheWorkloadNamespaceWithinFiveSeconds() throws Exception {
         long start = System.currentTimeMillis();
-        cluster.apply(gateway("my-gateway", "my-tls-secret", "myapp.example.com"));
-        Secret s = await("my-tls-secret", 5_000, x -> true);
+        cluster.apply(gateway("cm-my-gateway", "cm-my-tls-secret", "cm-myapp.example.com"));
+        Secret s = await("cm-my-tls-secret", 5_000, x -> true);
         long ms = System.currentTimeMillis() - start;
-        assertUsable(s, List.of("myapp.example.com"));
+        assertUsable(s, List.of("cm-myapp.example.com"));
         assertTrue(ms <= 5_000, "took " + ms + " ms");
-        assertEquals(null, client.secrets().inNamespace("certs").withName("my-tls-secret").get(),
+        assertEquals(null, client.secrets().inNamespace("certs").withName("cm-my-tls-secret").get(),
                 "nothing is created in the Gateway's own namespace, which Istio does not read");
     }
 
     @Test
     void changedHostsAreReissuedAndDeletedSecretComesBack() throws Exception {
-        cluster.apply(gateway("shop", "shop-tls", "shop.example.com"));
-        X509Certificate first = assertUsable(await("shop-tls", 5_000, x -> true), List.of("shop.example.com"));
+        cluster.apply(gateway("cm-shop", "cm-shop-tls", "cm-shop.example.com"));
+        X509Certificate first = assertUsable(await("cm-shop-tls", 5_000, x -> true), List.of("cm-shop.example.com"));
 
-        cluster.apply(gateway("shop", "shop-tls", "shop.example.com", "www.shop.example.com"));
-        Secret renewed = await("shop-tls", 5_000, x -> covers(x, "www.shop.example.com"));
-        X509Certificate second = assertUsable(renewed, List.of("shop.example.com", "www.shop.example.com"));
+        cluster.apply(gateway("cm-shop", "cm-shop-tls", "cm-shop.example.com", "www.cm-shop.example.com"));
+        Secret renewed = await("cm-shop-tls", 5_000, x -> covers(x, "www.cm-shop.example.com"));
+        X509Certificate second = assertUsable(renewed, List.of("cm-shop.example.com", "www.cm-shop.example.com"));
         assertNotEquals(first.getSerialNumber(), second.getSerialNumber());
 
-        client.secrets().inNamespace(WORKLOAD_NS).withName("shop-tls").delete();
+        client.secrets().inNamespace(WORKLOAD_NS).withName("cm-shop-tls").delete();
         long start = System.currentTimeMillis();
-        Secret back = await("shop-tls", 5_000, x -> !x.getMetadata().getUid().equals(renewed.getMetadata().getUid()));
-        assertUsable(back, List.of("shop.example.com", "www.shop.example.com"));
+        Secret back = await("cm-shop-tls", 5_000, x -> !x.getMetadata().getUid().equals(renewed.getMetadata().getUid()));
+        assertUsable(back, List.of("cm-shop.example.com", "www.cm-shop.example.com"));
         assertTrue(System.currentTimeMillis() - start <= 5_000);
     }
 
@@ -146,27 +146,27 @@ class CertificateManagerKubeTest {
         String wrong = """
                 apiVersion: v1
                 kind: Secret
-                metadata: {name: user-tls, namespace: istio-system}
+                metadata: {name: cm-user-tls, namespace: istio-system}
                 type: kubernetes.io/tls
                 data:
                   tls.crt: %s
                   tls.key: %s
                 """.formatted(b64("wrongsan.crt"), b64("wrongsan.key"));
         cluster.apply(wrong);
-        Secret before = client.secrets().inNamespace(WORKLOAD_NS).withName("user-tls").get();
+        Secret before = client.secrets().inNamespace(WORKLOAD_NS).withName("cm-user-tls").get();
         // Admission reports the user's broken certificate instead of replacing it.
-        var applied = cluster.kubectlWithStdin(gateway("user", "user-tls", "user.example.com"), "apply", "-f", "-");
+        var applied = cluster.kubectlWithStdin(gateway("cm-user", "cm-user-tls", "cm-user.example.com"), "apply", "-f", "-");
         for (int i = 0; i < 50 && !applied.stderr().contains("GW308"); i++) { // webhook registration propagates
             Thread.sleep(200);
-            applied = cluster.kubectlWithStdin(gateway("user", "user-tls", "user.example.com"), "apply", "-f", "-");
+            applied = cluster.kubectlWithStdin(gateway("cm-user", "cm-user-tls", "cm-user.example.com"), "apply", "-f", "-");
         }
         assertTrue(applied.ok(), applied.describe());
-        assertTrue(applied.stderr().contains("Warning: [GW308]") && applied.stderr().contains("user.example.com"),
+        assertTrue(applied.stderr().contains("Warning: [GW308]") && applied.stderr().contains("cm-user.example.com"),
                 applied.describe());
         // Give the manager several passes (events + sweep) to misbehave.
-        cluster.apply(gateway("user", "user-tls", "user.example.com", "user2.example.com"));
+        cluster.apply(gateway("cm-user", "cm-user-tls", "cm-user.example.com", "cm-user2.example.com"));
         Thread.sleep(3_000);
-        Secret after = client.secrets().inNamespace(WORKLOAD_NS).withName("user-tls").get();
+        Secret after = client.secrets().inNamespace(WORKLOAD_NS).withName("cm-user-tls").get();
         assertEquals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
         assertEquals(before.getData(), after.getData());
         assertEquals(before.getMetadata().getLabels(), after.getMetadata().getLabels());

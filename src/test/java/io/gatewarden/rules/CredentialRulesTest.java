@@ -328,6 +328,14 @@ class CredentialRulesTest {
             this.delegate = new StaticClusterView(resources);
         }
 
+        /** Fresh per view: each test evaluation starts with nothing derived. */
+        private final io.gatewarden.cluster.DerivedCache derived = io.gatewarden.cluster.DerivedCache.forever();
+
+        @Override
+        public io.gatewarden.cluster.DerivedCache derived() {
+            return derived;
+        }
+
         @Override
         public List<Resource> resources(Kind kind) {
             return delegate.resources(kind);
