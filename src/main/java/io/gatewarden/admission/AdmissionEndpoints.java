@@ -39,11 +39,13 @@ public class AdmissionEndpoints {
     GatewardenConfig config;
 
     private Validator validator;
+    private Mutator mutator;
 
     @PostConstruct
     void init() {
         validator = new Validator(new Engine(Settings.rules(config, Clock.systemUTC())),
                 config.admission().maxErrorsInMessage());
+        mutator = new Mutator(DefaultSettings.from(config));
     }
 
     @POST
@@ -72,6 +74,40 @@ public class AdmissionEndpoints {
             verdict = "error";
         }
         metrics.record("validate", kind, request.operation(), verdict, System.nanoTime() - start);
+        return Response.ok(review).build();
+    }
+
+    /**
+     * The defaults (MUT901–MUT907): always allowed, with a JSONPatch when something was defaulted.
+     * Bad input is a 400 like /validate; an internal failure admits the object unpatched with a
+     * warning (validation still judges it), never a 5xx.
+     */
+    @POST
+    @Path("mutate")
+    public Response mutate(byte[] body) {
+        long start = System.nanoTime();
+        ReviewRequest request;
+        try {
+            request = ReviewRequest.parse(body, mapper);
+        } catch (BadReviewException e) {
+            metrics.record("mutate", "unknown", "unknown", "invalid", System.nanoTime() - start);
+            return badRequest(e.getMessage());
+        }
+        ObjectNode review;
+        String verdict;
+        String kind = request.kind();
+        try {
+            Mutator.Outcome outcome = mutator.mutate(request, mapper);
+            review = outcome.review();
+            kind = outcome.kind();
+            verdict = outcome.patched() ? "patched" : "allowed";
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "internal error defaulting %s uid %s", request.kind(), request.uid());
+            review = Mutator.unchanged(mapper, request.uid(), "Gatewarden could not apply its defaults (internal error: "
+                    + e.getClass().getSimpleName() + "); the object is admitted unchanged; see the gatewarden logs");
+            verdict = "error";
+        }
+        metrics.record("mutate", kind, request.operation(), verdict, System.nanoTime() - start);
         return Response.ok(review).build();
     }
 

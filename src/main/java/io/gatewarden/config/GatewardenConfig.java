@@ -18,6 +18,39 @@ public interface GatewardenConfig {
 
     Tls tls();
 
+    Defaults defaults();
+
+    /** The mutating webhook's defaults (MUT901–MUT907); each one can be switched off. */
+    interface Defaults {
+        /** MUT901: tls.mode SIMPLE where a certificate is given without a mode. */
+        @WithDefault("true")
+        boolean tlsMode();
+
+        /** MUT902: assign a credentialName (provisioned by Gatewarden) to a SIMPLE/HTTPS server without a certificate. */
+        @WithDefault("true")
+        boolean credentialName();
+
+        /** MUT903: the minProtocolVersion floor (TLSV1_0..TLSV1_3), or "off". */
+        @WithDefault("TLSV1_2")
+        String minProtocolVersion();
+
+        /** MUT904: missing port names become {@code <protocol>-<number>}. */
+        @WithDefault("true")
+        boolean portNames();
+
+        /** MUT905: Gateway and VirtualService hosts lower-cased. */
+        @WithDefault("true")
+        boolean lowercaseHosts();
+
+        /** MUT906: DestinationRule TLS origination sni from spec.host. */
+        @WithDefault("true")
+        boolean destinationRuleSni();
+
+        /** MUT907: annotation gatewarden.io/defaulted listing the defaults applied. */
+        @WithDefault("true")
+        boolean annotation();
+    }
+
     /** The webhook serving certificate; Quarkus' TLS registry reads these paths (application.properties). */
     interface Tls {
         @WithDefault("/etc/gatewarden/tls/tls.crt")
