@@ -117,11 +117,12 @@ class ManifestsKubeTest {
         Kubectl.Result built = cluster.kubectl("kustomize", K8S.toString()).assertOk();
         for (String kind : List.of("kind: Namespace", "kind: ServiceAccount", "kind: ClusterRole",
                 "kind: ClusterRoleBinding", "kind: Role", "kind: RoleBinding", "kind: Service",
-                "kind: Deployment", "kind: PodDisruptionBudget", "kind: ValidatingWebhookConfiguration")) {
+                "kind: Deployment", "kind: PodDisruptionBudget", "kind: ValidatingWebhookConfiguration",
+                "kind: MutatingWebhookConfiguration")) {
             assertTrue(built.stdout().contains("\n" + kind + "\n"), "kustomize output lacks " + kind);
         }
-        assertFalse(built.stdout().contains("kind: MutatingWebhookConfiguration"),
-                "no mutating webhook until /mutate exists");
+        assertTrue(built.stdout().contains("reinvocationPolicy: IfNeeded") && built.stdout().contains("path: /mutate"),
+                "the mutating webhook calls /mutate and may be reinvoked");
         Kubectl.Result r = cluster.kubectl("apply", "--dry-run=server", "-k", K8S.toString()).assertOk();
         assertFalse(r.stderr().contains("Warning"), r.describe());
     }
