@@ -17,6 +17,8 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.List;
 
 /**
@@ -51,64 +53,53 @@ public class AdmissionEndpoints {
     @POST
     @Path("validate")
     public Response validate(byte[] body) {
-        long start = System.nanoTime();
-        ReviewRequest request;
-        try {
-            request = ReviewRequest.parse(body, mapper);
-        } catch (BadReviewException e) {
-            metrics.record("validate", "unknown", "unknown", "invalid", System.nanoTime() - start);
-            return badRequest(e.getMessage());
-        }
-        ObjectNode review;
-        String verdict;
-        String kind = request.kind();
-        try {
+        return handle("validate", body, request -> {
             Validator.Outcome outcome = validator.validate(request, view, mapper);
-            review = outcome.review();
-            kind = outcome.kind();
-            verdict = outcome.allowed() ? "allowed" : "denied";
-        } catch (RuntimeException e) {
-            // A bug must not become a 5xx: answer a verdict that says so (denied, as failurePolicy Fail would).
-            LOG.errorf(e, "internal error judging %s uid %s", request.kind(), request.uid());
-            review = errorVerdict(request.uid(), e);
-            verdict = "error";
-        }
-        metrics.record("validate", kind, request.operation(), verdict, System.nanoTime() - start);
-        return Response.ok(review).build();
+            return new Judged(outcome.review(), outcome.kind(), outcome.allowed() ? "allowed" : "denied");
+        }, (request, e) -> errorVerdict(request.uid(), e));
     }
 
     /**
      * The defaults (MUT901–MUT907): always allowed, with a JSONPatch when something was defaulted.
-     * Bad input is a 400 like /validate; an internal failure admits the object unpatched with a
-     * warning (validation still judges it), never a 5xx.
+     * An internal failure admits the object unpatched with a warning (validation still judges it).
      */
     @POST
     @Path("mutate")
     public Response mutate(byte[] body) {
+        return handle("mutate", body, request -> {
+            Mutator.Outcome outcome = mutator.mutate(request, mapper);
+            return new Judged(outcome.review(), outcome.kind(), outcome.patched() ? "patched" : "allowed");
+        }, (request, e) -> Mutator.unchanged(mapper, request.uid(), "Gatewarden could not apply its defaults "
+                + "(internal error: " + e.getClass().getSimpleName() + "); the object is admitted unchanged; "
+                + "see the gatewarden logs"));
+    }
+
+    private record Judged(ObjectNode review, String kind, String verdict) {
+    }
+
+    /**
+     * The shape both webhooks share: bad input is a 400 with a JSON error; a well-formed review
+     * always gets HTTP 200 and a verdict, even when judging it fails (a bug must not become a 5xx).
+     */
+    private Response handle(String webhook, byte[] body, Function<ReviewRequest, Judged> judge,
+                            BiFunction<ReviewRequest, RuntimeException, ObjectNode> onError) {
         long start = System.nanoTime();
         ReviewRequest request;
         try {
             request = ReviewRequest.parse(body, mapper);
         } catch (BadReviewException e) {
-            metrics.record("mutate", "unknown", "unknown", "invalid", System.nanoTime() - start);
+            metrics.record(webhook, "unknown", "unknown", "invalid", System.nanoTime() - start);
             return badRequest(e.getMessage());
         }
-        ObjectNode review;
-        String verdict;
-        String kind = request.kind();
+        Judged judged;
         try {
-            Mutator.Outcome outcome = mutator.mutate(request, mapper);
-            review = outcome.review();
-            kind = outcome.kind();
-            verdict = outcome.patched() ? "patched" : "allowed";
+            judged = judge.apply(request);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "internal error defaulting %s uid %s", request.kind(), request.uid());
-            review = Mutator.unchanged(mapper, request.uid(), "Gatewarden could not apply its defaults (internal error: "
-                    + e.getClass().getSimpleName() + "); the object is admitted unchanged; see the gatewarden logs");
-            verdict = "error";
+            LOG.errorf(e, "internal error in /%s for %s uid %s", webhook, request.kind(), request.uid());
+            judged = new Judged(onError.apply(request, e), request.kind(), "error");
         }
-        metrics.record("mutate", kind, request.operation(), verdict, System.nanoTime() - start);
-        return Response.ok(review).build();
+        metrics.record(webhook, judged.kind(), request.operation(), judged.verdict(), System.nanoTime() - start);
+        return Response.ok(judged.review()).build();
     }
 
     /**
