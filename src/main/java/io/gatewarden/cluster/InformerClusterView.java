@@ -68,6 +68,12 @@ public class InformerClusterView implements ClusterView {
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
     private final DerivedCache derived = new DerivedCache(generation::get);
+    /** Failure-path lookups: a few daemon threads, not the common pool (one new thread per call on 2 cores). */
+    private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "gatewarden-lookup");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "gatewarden-namespaces");
         t.setDaemon(true);
@@ -90,6 +96,7 @@ public class InformerClusterView implements ClusterView {
         informers.forEach(SharedIndexInformer::stop);
         secretInformers.values().forEach(SharedIndexInformer::stop);
         background.shutdownNow();
+        lookups.shutdownNow();
     }
 
     private void start() {
@@ -291,7 +298,7 @@ public class InformerClusterView implements ClusterView {
         // Counted, so tests and dashboards can see that the happy path makes none.
         registry.counter("gatewarden.cluster.live.reads").increment();
         try {
-            return java.util.concurrent.CompletableFuture.supplyAsync(call)
+            return java.util.concurrent.CompletableFuture.supplyAsync(call, lookups)
                     .get(config.cluster().lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warnf("%s failed: %s", what, e.toString());

@@ -14,6 +14,7 @@ import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECFieldFp;
 import java.security.spec.ECParameterSpec;
+import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.math.ec.ECCurve;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
@@ -69,14 +70,41 @@ public final class KeyMatch {
         if (!(ks.getCurve().getField() instanceof ECFieldFp field)) {
             return null;
         }
-        ECCurve curve = new ECCurve.Fp(field.getP(), ks.getCurve().getA(), ks.getCurve().getB(),
-                ks.getOrder(), BigInteger.valueOf(ks.getCofactor()));
-        ECPoint g = curve.createPoint(ks.getGenerator().getAffineX(), ks.getGenerator().getAffineY());
+        ECPoint g = namedGenerator(ks, field);
+        if (g == null) {
+            ECCurve curve = new ECCurve.Fp(field.getP(), ks.getCurve().getA(), ks.getCurve().getB(),
+                    ks.getOrder(), BigInteger.valueOf(ks.getCofactor()));
+            g = curve.createPoint(ks.getGenerator().getAffineX(), ks.getGenerator().getAffineY());
+        }
         ECPoint q = new FixedPointCombMultiplier().multiply(g, key.getS()).normalize();
         return !q.isInfinity()
                 && q.getAffineXCoord().toBigInteger().equals(pub.getW().getAffineX())
                 && q.getAffineYCoord().toBigInteger().equals(pub.getW().getAffineY());
     }
+
+    /**
+     * The generator on BouncyCastle's optimised implementation of a well-known curve, or null.
+     * A generic curve built per call costs ~3 ms (its precomputation is rebuilt each time);
+     * the named curves' shared precomputation makes the same check ~0.1 ms.
+     */
+    private static ECPoint namedGenerator(ECParameterSpec ks, ECFieldFp field) {
+        for (X9ECParameters named : NAMED) {
+            if (named.getCurve().getField().getCharacteristic().equals(field.getP())
+                    && named.getN().equals(ks.getOrder())
+                    && named.getG().getAffineXCoord().toBigInteger().equals(ks.getGenerator().getAffineX())
+                    && named.getG().getAffineYCoord().toBigInteger().equals(ks.getGenerator().getAffineY())
+                    && named.getCurve().getA().toBigInteger().equals(ks.getCurve().getA())
+                    && named.getCurve().getB().toBigInteger().equals(ks.getCurve().getB())) {
+                return named.getG();
+            }
+        }
+        return null;
+    }
+
+    private static final java.util.List<X9ECParameters> NAMED = java.util.stream.Stream
+            .of("secp256r1", "secp384r1", "secp521r1")
+            .map(org.bouncycastle.crypto.ec.CustomNamedCurves::getByName)
+            .filter(java.util.Objects::nonNull).toList();
 
     private static boolean signVerify(PublicKey pub, PrivateKey key, String algorithm) {
         try {
