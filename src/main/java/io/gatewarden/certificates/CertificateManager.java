@@ -69,7 +69,7 @@ public class CertificateManager {
     private volatile boolean leader;
     private volatile boolean running;
     private Thread worker;
-    private CompletableFuture<?> election;
+    private volatile CompletableFuture<?> election;
     private CaStore caStore;
     private SecretWriter writer;
     private CertificateEvents events;
@@ -144,6 +144,14 @@ public class CertificateManager {
                         id -> LOG.debugf("certificate leader is %s", id)))
                 .build()).build();
         election = elector.start();
+        // A fabric8 LeaderElector runs one election: after losing the Lease (GC pause, slow API
+        // server) it is done. Rejoin with a new one, or this replica could never lead again.
+        election.whenComplete((v, t) -> {
+            if (running) {
+                LOG.infof("%s rejoins the certificate leader election", config.identity());
+                startElection();
+            }
+        });
     }
 
     private void loop() {
