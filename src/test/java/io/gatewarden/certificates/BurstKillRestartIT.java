@@ -1,7 +1,8 @@
 package io.gatewarden.certificates;
 
+import io.gatewarden.certificates.process.ProcessTestBase;
+
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -9,9 +10,6 @@ import io.gatewarden.certificates.process.Await;
 import io.gatewarden.certificates.process.GatewardenProcess;
 import io.gatewarden.certificates.process.ManagedSecrets;
 import io.gatewarden.cluster.SecretData;
-import io.gatewarden.kube.KubeCluster;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -46,28 +43,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is provisioning (once a quarter of the Secrets exist), then restarted: in the end there is exactly one
  * complete, valid Secret per Gateway, none was ever observed half-written, deleted or written twice.
  */
-class BurstKillRestartIT {
+class BurstKillRestartIT extends ProcessTestBase {
     static final int GATEWAYS = 200;
     /** Kill once this many of the Secrets exist (25 %). */
     static final int KILL_AT = 50;
 
-    static KubeCluster cluster;
-    static KubernetesClient client;
-    final String run = UUID.randomUUID().toString().substring(0, 6);
-    final List<GatewardenProcess> processes = new ArrayList<>();
-
-    @BeforeAll
-    static void fixture() {
-        cluster = KubeCluster.get();
-        client = cluster.client();
-        cluster.ensureIngressGatewayFixture();
-        cluster.ensureNamespace(ManagedSecrets.CA_NAMESPACE);
-    }
-
-    @AfterEach
-    void stopProcesses() {
-        processes.forEach(GatewardenProcess::stop);
-    }
 
     GatewardenProcess start(String identity, String logName) {
         GatewardenProcess p = GatewardenProcess.start(cluster.kubeconfigPath(), identity, logName, Map.of());

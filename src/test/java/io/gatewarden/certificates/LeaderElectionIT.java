@@ -1,28 +1,24 @@
 package io.gatewarden.certificates;
 
+import io.gatewarden.certificates.process.ProcessTestBase;
+
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gatewarden.certificates.process.Await;
 import io.gatewarden.certificates.process.GatewardenProcess;
 import io.gatewarden.certificates.process.ManagedSecrets;
-import io.gatewarden.kube.KubeCluster;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -35,29 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * only it writes Secrets; after the leader is SIGKILLed (it cannot release the Lease) the other takes over
  * once the Lease expires (6 s here) and provisions from then on.
  */
-class LeaderElectionIT {
+class LeaderElectionIT extends ProcessTestBase {
     static final String LEASE = "gatewarden-certificates";
     /** Lines a replica logs when it writes a Secret (created/renewed) or touches an orphan. */
     static final Pattern WRITE_LINE = Pattern.compile("(created|renewed) secret |deleted orphaned secret |is orphaned");
     static final Duration LEASE_DURATION = Duration.ofSeconds(6);
 
-    static KubeCluster cluster;
-    static KubernetesClient client;
-    final String run = UUID.randomUUID().toString().substring(0, 6);
-    final List<GatewardenProcess> processes = new ArrayList<>();
-
-    @BeforeAll
-    static void fixture() {
-        cluster = KubeCluster.get();
-        client = cluster.client();
-        cluster.ensureIngressGatewayFixture();
-        cluster.ensureNamespace(ManagedSecrets.CA_NAMESPACE);
-    }
-
-    @AfterEach
-    void stopProcesses() {
-        processes.forEach(GatewardenProcess::stop);
-    }
 
     GatewardenProcess start(String identity) {
         GatewardenProcess p = GatewardenProcess.start(cluster.kubeconfigPath(), identity,

@@ -1,16 +1,14 @@
 package io.gatewarden.certificates;
 
+import io.gatewarden.certificates.process.ProcessTestBase;
+
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.gatewarden.certificates.process.Await;
 import io.gatewarden.certificates.process.GatewardenProcess;
 import io.gatewarden.certificates.process.ManagedSecrets;
-import io.gatewarden.kube.KubeCluster;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,7 +21,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -36,26 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * has — never deleted, always valid at the moment it is seen, key matching, host covered — and each
  * renewal lands inside its window: not before the previous certificate's renewal time, before its notAfter.
  */
-class RotationIT {
+class RotationIT extends ProcessTestBase {
     static final Duration LIFETIME = Duration.ofSeconds(30);
 
-    static KubeCluster cluster;
-    static KubernetesClient client;
-    final String run = UUID.randomUUID().toString().substring(0, 6);
-    final List<GatewardenProcess> processes = new ArrayList<>();
-
-    @BeforeAll
-    static void fixture() {
-        cluster = KubeCluster.get();
-        client = cluster.client();
-        cluster.ensureIngressGatewayFixture();
-        cluster.ensureNamespace(ManagedSecrets.CA_NAMESPACE);
-    }
-
-    @AfterEach
-    void stopProcesses() {
-        processes.forEach(GatewardenProcess::stop);
-    }
 
     /** One version of the Secret as the watch delivered it. */
     record Observation(Watcher.Action action, Instant at, String resourceVersion, BigInteger serial,
