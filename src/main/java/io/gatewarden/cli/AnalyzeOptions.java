@@ -7,20 +7,28 @@ import java.util.List;
 
 /** The analyze command line, parsed by hand: a handful of flags needs no framework. */
 public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisioning, String namespace, Instant now,
-                             boolean help) {
+                             List<String> egressAllow, boolean denyWildcardEgress, boolean help) {
 
     public static final String USAGE = """
             Usage: gatewarden analyze -f PATH [-f PATH...] [-o text|json] [--no-provision] [--namespace NS] [--now TIME]
+                                      [--egress-allow PATTERN...] [--deny-wildcard-egress]
               -f, --filename PATH   manifest file or directory (recursive: *.yaml, *.yml, *.json); repeatable
               -o, --output FORMAT   text (default): one finding a line; json: {"diagnostics": [...], "plan": [...]}
               --no-provision        judge as a cluster without Gatewarden provisioning: missing secrets are errors
               --namespace NS        namespace of resources that name none (default: default)
               --now TIME            judge certificate validity at this instant (ISO-8601, e.g. 2030-01-01T00:00:00Z)
+              --egress-allow PATTERN  an external host pattern ServiceEntries may declare (api.example.com,
+                                    *.example.org); repeatable; any given turns the POL804 allow-list on. A ConfigMap
+                                    gatewarden/gatewarden-egress-policy among the files adds to it
+              --deny-wildcard-egress  wildcard ServiceEntry hosts are errors (EG610), not warnings
             Exit status: 0 no error finding, 1 at least one error finding, 2 bad usage or unreadable input.""";
 
     /** The rule settings these options ask for: the service's defaults unless overridden. */
     public io.gatewarden.rules.RuleSettings settings() {
         io.gatewarden.rules.RuleSettings s = io.gatewarden.rules.RuleSettings.defaults().withProvisioning(provisioning);
+        io.gatewarden.rules.EgressPolicy none = s.egress();
+        s = s.withEgress(new io.gatewarden.rules.EgressPolicy(egressAllow, java.util.Map.of(), none.configMapNamespace(),
+                none.configMapName(), denyWildcardEgress));
         return now == null ? s : s.withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
     }
 
@@ -30,6 +38,8 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
         boolean provisioning = true;
         String namespace = "default";
         Instant now = null;
+        List<String> egressAllow = new ArrayList<>();
+        boolean denyWildcardEgress = false;
         boolean help = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -52,6 +62,8 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
                                 + args.get(i));
                     }
                 }
+                case "--egress-allow" -> egressAllow.add(value(args, ++i, a).toLowerCase(java.util.Locale.ROOT));
+                case "--deny-wildcard-egress" -> denyWildcardEgress = true;
                 case "-h", "--help" -> help = true;
                 default -> throw new UsageException("unknown argument " + a);
             }
@@ -59,7 +71,8 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
         if (paths.isEmpty() && !help) {
             throw new UsageException("no input: give at least one -f PATH");
         }
-        return new AnalyzeOptions(List.copyOf(paths), json, provisioning, namespace, now, help);
+        return new AnalyzeOptions(List.copyOf(paths), json, provisioning, namespace, now, List.copyOf(egressAllow),
+                denyWildcardEgress, help);
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {

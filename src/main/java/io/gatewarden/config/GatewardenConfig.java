@@ -20,6 +20,25 @@ public interface GatewardenConfig {
 
     Defaults defaults();
 
+    Egress egress();
+
+    /** Egress policy: POL804 allow-list and EG610 wildcard handling. Off unless configured. */
+    interface Egress {
+        /** Cluster-wide external host patterns a ServiceEntry may declare ({@code api.example.com}, {@code *.example.org}). */
+        Optional<java.util.List<String>> allowedHosts();
+
+        /** Per-namespace patterns, added to the cluster-wide ones: {@code gatewarden.egress.namespace-allowed-hosts.payments=api.stripe.com}. */
+        java.util.Map<String, java.util.List<String>> namespaceAllowedHosts();
+
+        /** A ConfigMap in Gatewarden's namespace with more patterns (keys allowed-hosts, namespace.NS, deny-wildcard-hosts); watched. */
+        @WithDefault("gatewarden-egress-policy")
+        String configMap();
+
+        /** EG610: deny wildcard ServiceEntry hosts instead of warning. */
+        @WithDefault("false")
+        boolean denyWildcardHosts();
+    }
+
     /** The mutating webhook's defaults (MUT901–MUT907); each one can be switched off. */
     interface Defaults {
         /** MUT901: tls.mode SIMPLE where a certificate is given without a mode. */

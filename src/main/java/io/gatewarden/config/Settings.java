@@ -1,5 +1,6 @@
 package io.gatewarden.config;
 
+import io.gatewarden.rules.EgressPolicy;
 import io.gatewarden.rules.RuleSettings;
 
 import java.time.Clock;
@@ -11,6 +12,12 @@ public final class Settings {
 
     public static RuleSettings rules(GatewardenConfig config, Clock clock) {
         return new RuleSettings(config.certificates().provision(), config.certificates().fallbackNamespace(),
-                Durations.parse(config.certificates().expiryWarning()), clock);
+                Durations.parse(config.certificates().expiryWarning()), clock, egress(config));
+    }
+
+    public static EgressPolicy egress(GatewardenConfig config) {
+        GatewardenConfig.Egress e = config.egress();
+        return new EgressPolicy(e.allowedHosts().orElse(java.util.List.of()), e.namespaceAllowedHosts(),
+                config.namespace(), e.configMap(), e.denyWildcardHosts());
     }
 }

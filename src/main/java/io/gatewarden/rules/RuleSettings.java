@@ -10,18 +10,24 @@ import java.time.Duration;
  * @param provisioning       the certificate manager creates missing credentials (GW302 becomes info)
  * @param fallbackNamespace  where credentials go when a selector matches no workload
  * @param expiryWarning      GW311 window for unmanaged certificates
+ * @param egress             the egress allow-list and wildcard policy (POL804, EG610)
  */
-public record RuleSettings(boolean provisioning, String fallbackNamespace, Duration expiryWarning, Clock clock) {
+public record RuleSettings(boolean provisioning, String fallbackNamespace, Duration expiryWarning, Clock clock,
+                           EgressPolicy egress) {
 
     public static RuleSettings defaults() {
-        return new RuleSettings(true, "istio-system", Duration.ofDays(14), Clock.systemUTC());
+        return new RuleSettings(true, "istio-system", Duration.ofDays(14), Clock.systemUTC(), EgressPolicy.none());
     }
 
     public RuleSettings withProvisioning(boolean on) {
-        return new RuleSettings(on, fallbackNamespace, expiryWarning, clock);
+        return new RuleSettings(on, fallbackNamespace, expiryWarning, clock, egress);
     }
 
     public RuleSettings withClock(Clock c) {
-        return new RuleSettings(provisioning, fallbackNamespace, expiryWarning, c);
+        return new RuleSettings(provisioning, fallbackNamespace, expiryWarning, c, egress);
+    }
+
+    public RuleSettings withEgress(EgressPolicy e) {
+        return new RuleSettings(provisioning, fallbackNamespace, expiryWarning, clock, e);
     }
 }

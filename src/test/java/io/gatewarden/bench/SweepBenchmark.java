@@ -87,7 +87,7 @@ class SweepBenchmark {
         Path out = Path.of(stateDir).resolve("sweep.tsv");
         List<String> lines = new ArrayList<>();
         Clock clock = Clock.systemUTC();
-        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock); // the config defaults
+        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock, io.gatewarden.rules.EgressPolicy.none()); // the config defaults
         RenewalPolicy policy = new RenewalPolicy(0.3333333333, null); // gatewarden.certificates.renew-before-fraction default
         lines.add(info("secrets", n));
         lines.add(info("load_before", loadAverage()));
