@@ -15,7 +15,8 @@ import java.util.Set;
 /** The validating webhook's decision, as a pure function of the review and the cluster view. */
 public final class Validator {
     /** Kinds judged on admission; anything else sent here is allowed untouched. */
-    static final Set<Kind> VALIDATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE);
+    static final Set<Kind> VALIDATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.SERVICE_ENTRY,
+            Kind.DESTINATION_RULE, Kind.SIDECAR);
 
     private final Engine engine;
     private final int maxErrorsInMessage;

@@ -262,10 +262,12 @@ public class CertificateManager {
 
     private SecretWriter.Desired desired(CredentialDemand demand, CertificateAuthority ca) {
         KeyAlgorithm algorithm = algorithm(demand);
-        boolean client = demand.purpose() == CredentialDemand.Purpose.CLIENT;
+        CredentialDemand.Purpose purpose = demand.purpose();
         IssuedCertificate issued = issuer.issue(new LeafRequest(demand.dnsNames(), algorithm,
-                Durations.parse(config.certificates().lifetime()), client, !client), ca, clock);
-        return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), true),
+                Durations.parse(config.certificates().lifetime()), purpose.client(), purpose.server()), ca, clock);
+        // A client-only secret gets no ca.crt: Istio would verify the external server against it,
+        // and only the user knows that server's CA (<name>-cacert, EG609).
+        return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), purpose.server()),
                 ManagedSecret.labels(), ManagedSecret.annotations(demand, issued, ca.fingerprint()));
     }
 

@@ -84,6 +84,7 @@ public class InformerClusterView implements ClusterView {
         for (Kind k : ISTIO_PLURALS.keySet()) {
             resources.put(k, new Snapshot<>());
         }
+        resources.put(Kind.CONFIG_MAP, new Snapshot<>());
         try {
             start();
         } catch (RuntimeException e) {
@@ -112,6 +113,12 @@ public class InformerClusterView implements ClusterView {
                 SharedIndexInformer<GenericKubernetesResource> inf = client.genericKubernetesResources(ctx).inAnyNamespace().inform();
                 watch(inf, resources.get(e.getKey()), this::resource);
             }, () -> LOG.warnf("CRD %s.%s not installed: treating it as empty", e.getValue(), e.getKey().group()));
+        }
+        // The egress policy ConfigMap only (POL804, EG610): rules read it from the view like any resource.
+        String policy = config.egress().configMap();
+        if (!policy.isEmpty()) {
+            watch(client.configMaps().inNamespace(config.namespace()).withField("metadata.name", policy).inform(),
+                    resources.get(Kind.CONFIG_MAP), this::resource);
         }
         // Gatewarden's own secrets, wherever they are: orphans and sweeps never need an API call.
         SharedIndexInformer<Secret> managed = client.secrets().inAnyNamespace()
@@ -180,6 +187,12 @@ public class InformerClusterView implements ClusterView {
             Set<String> namespaces = new TreeSet<>();
             for (IstioGateway gw : facts.gateways()) {
                 namespaces.addAll(facts.workloadNamespaces(gw));
+            }
+            // Proxies originating TLS with a DestinationRule credential read it in the rule's namespace.
+            for (io.gatewarden.model.DestinationRule dr : facts.destinationRules()) {
+                if (dr.workloadSelector() != null && dr.tls().stream().anyMatch(t -> t.hasCredentialName())) {
+                    namespaces.add(dr.resource().namespace());
+                }
             }
             namespaces.forEach(ns -> ensureSecretsWatched(ns, false));
         } catch (RuntimeException e) {

@@ -13,5 +13,20 @@ import java.util.List;
 public record CredentialDemand(String namespace, String secretName, List<String> dnsNames, boolean needsCa,
                                Purpose purpose, List<String> forResources, String keyAlgorithm) {
 
-    public enum Purpose { SERVER, CLIENT }
+    /** What the certificate proves: a gateway server's name, an originating proxy's identity, or both. */
+    public enum Purpose {
+        SERVER, CLIENT, SERVER_AND_CLIENT;
+
+        public boolean server() {
+            return this != CLIENT;
+        }
+
+        public boolean client() {
+            return this != SERVER;
+        }
+
+        static Purpose of(boolean server, boolean client) {
+            return server && client ? SERVER_AND_CLIENT : client ? CLIENT : SERVER;
+        }
+    }
 }

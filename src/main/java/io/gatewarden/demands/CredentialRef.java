@@ -5,8 +5,9 @@ import io.gatewarden.model.Resource;
 import java.util.List;
 
 /**
- * One place where a Gateway server names a credential, resolved to the namespace Istio will
- * read it from. A server whose workloads run in two namespaces yields two refs.
+ * One place where a Gateway server (or a DestinationRule originating TLS) names a credential,
+ * resolved to the namespace Istio will read it from. A server whose workloads run in two
+ * namespaces yields two refs.
  *
  * @param field     {@code spec.servers[1].tls.credentialName}
  * @param namespace the gateway workload namespace (or the fallback when no workload is known)
@@ -15,10 +16,12 @@ import java.util.List;
  * @param fallback  true when no workload matched and {@code namespace} is the configured fallback
  * @param foreignNamespace set when {@code kubernetes://ns/name} names a namespace other than
  *                  {@code namespace}: Istio will not read it (GW312), and nothing is provisioned
- * @param keyAlgorithm the Gateway's {@link #KEY_ALGORITHM_ANNOTATION}, or null
+ * @param keyAlgorithm the owner's {@link #KEY_ALGORITHM_ANNOTATION}, or null
+ * @param purpose   SERVER for a Gateway server's certificate, CLIENT for a DestinationRule's origination credential
  */
 public record CredentialRef(Resource owner, String field, String namespace, String secretName, List<String> dnsNames,
-                            boolean mutual, boolean fallback, String foreignNamespace, String keyAlgorithm) {
+                            boolean mutual, boolean fallback, String foreignNamespace, String keyAlgorithm,
+                            CredentialDemand.Purpose purpose) {
 
     /** Per-Gateway choice of leaf key algorithm (ecdsa-p256, rsa-2048, ...); null for the default. */
     public static final String KEY_ALGORITHM_ANNOTATION = "gatewarden.io/key-algorithm";

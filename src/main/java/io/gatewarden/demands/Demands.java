@@ -1,5 +1,6 @@
 package io.gatewarden.demands;
 
+import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.rules.Facts;
@@ -45,9 +46,51 @@ public final class Demands {
                     String foreign = name.namespace() == null || name.namespace().equals(ns) ? null : name.namespace();
                     refs.add(new CredentialRef(gw.resource(), server.path() + ".tls." + cred.getKey(), ns,
                             name.name(), dnsNames, mutual, fallback, foreign,
-                            gw.resource().annotations().get(CredentialRef.KEY_ALGORITHM_ANNOTATION)));
+                            gw.resource().annotations().get(CredentialRef.KEY_ALGORITHM_ANNOTATION),
+                            CredentialDemand.Purpose.SERVER));
                 }
             }
+        }
+        return refs;
+    }
+
+    /**
+     * The client credentials a DestinationRule names for MUTUAL origination at the proxies its
+     * workloadSelector picks. Those proxies run in the rule's own namespace (Istio's workload
+     * selectors do not cross namespaces), so that is where the secret must be. Without a
+     * workloadSelector sidecars ignore credentialName (EG608) and nothing is provisioned; SIMPLE
+     * origination reads only a CA, which Gatewarden cannot invent (EG609).
+     * The certificate's one DNS name, {@code <secret>.<namespace>}, identifies the client.
+     */
+    public static List<CredentialRef> clientRefs(DestinationRule dr) {
+        if (dr.workloadSelector() == null) {
+            return List.of();
+        }
+        List<CredentialRef> refs = new ArrayList<>();
+        String ns = dr.resource().namespace();
+        for (DestinationRule.Tls tls : dr.tls()) {
+            if (!tls.mutual() || !tls.hasCredentialName()) {
+                continue;
+            }
+            SecretName name = SecretName.parse(tls.credentialName());
+            String foreign = name.namespace() == null || name.namespace().equals(ns) ? null : name.namespace();
+            String identity = (name.name() + "." + ns).toLowerCase(Locale.ROOT);
+            refs.add(new CredentialRef(dr.resource(), tls.path() + ".credentialName", ns, name.name(),
+                    Hosts.dnsNameProblem(identity).isEmpty() ? List.of(identity) : List.of(), false, false, foreign,
+                    dr.resource().annotations().get(CredentialRef.KEY_ALGORITHM_ANNOTATION),
+                    CredentialDemand.Purpose.CLIENT));
+        }
+        return refs;
+    }
+
+    /** Every credential reference in the view: Gateway servers' and DestinationRules' client credentials. */
+    public static List<CredentialRef> allRefs(Facts facts) {
+        List<CredentialRef> refs = new ArrayList<>();
+        for (IstioGateway gw : facts.gateways()) {
+            refs.addAll(refs(gw, facts));
+        }
+        for (DestinationRule dr : facts.destinationRules()) {
+            refs.addAll(clientRefs(dr));
         }
         return refs;
     }
@@ -58,19 +101,19 @@ public final class Demands {
      * (GW303). A copy in another of the Gateway's own workload namespaces is not misplaced.
      */
     public static List<String> misplacedCopies(CredentialRef ref, Facts facts) {
+        if (ref.purpose() == CredentialDemand.Purpose.CLIENT) {
+            return List.of(); // client secrets of one name in several egress namespaces are normal
+        }
         List<String> own = facts.credentialNamespaces(facts.gateway(ref.owner()));
         return facts.namespacesWithSecret(ref.secretName()).stream()
                 .filter(ns -> !ns.equals(ref.namespace()) && !own.contains(ns)).toList();
     }
 
-    /** Every credential the Gateways in the view need, grouped by namespace and secret name. */
+    /** Every credential the resources in the view need, grouped by namespace and secret name. */
     public static List<CredentialDemand> all(Facts facts) {
         Map<String, List<CredentialRef>> grouped = new TreeMap<>();
-        for (IstioGateway gw : facts.gateways()) {
-            for (CredentialRef ref : refs(gw, facts)) {
-                if (!ref.resolvable()) {
-                    continue;
-                }
+        for (CredentialRef ref : allRefs(facts)) {
+            if (ref.resolvable()) {
                 grouped.computeIfAbsent(ref.namespace() + "/" + ref.secretName(), k -> new ArrayList<>()).add(ref);
             }
         }
@@ -79,15 +122,19 @@ public final class Demands {
             TreeSet<String> names = new TreeSet<>();
             TreeMap<String, String> owners = new TreeMap<>(); // owner -> requested key algorithm
             boolean ca = false;
+            boolean server = false;
+            boolean client = false;
             for (CredentialRef r : refs) {
                 names.addAll(r.dnsNames());
                 owners.merge(r.owner().ref(), r.keyAlgorithm() == null ? "" : r.keyAlgorithm(), (a, b) -> a);
                 ca |= r.mutual();
+                server |= r.purpose().server();
+                client |= r.purpose().client();
             }
             String algorithm = owners.values().stream().filter(a -> !a.isEmpty()).findFirst().orElse(null);
             CredentialRef first = refs.get(0);
             demands.add(new CredentialDemand(first.namespace(), first.secretName(), List.copyOf(names), ca,
-                    CredentialDemand.Purpose.SERVER, List.copyOf(owners.keySet()), algorithm));
+                    CredentialDemand.Purpose.of(server, client), List.copyOf(owners.keySet()), algorithm));
         }
         return demands;
     }

@@ -2,12 +2,12 @@ package io.gatewarden.demands;
 
 import io.gatewarden.certificates.IssuanceReason;
 import io.gatewarden.cluster.SecretData;
-import io.gatewarden.model.IstioGateway;
 import io.gatewarden.rules.Facts;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -30,6 +30,8 @@ public final class Plan {
             return plan;
         }
         Set<String> misplaced = misplaced(facts);
+        List<RenewalCheck.Subject> managed = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>(); // where each managed secret's renewal would go in the plan
         for (CredentialDemand d : Demands.all(facts)) {
             if (!Demands.provisionable(d)) {
                 continue;
@@ -40,9 +42,18 @@ public final class Plan {
                     plan.add(new PlanEntry("create-secret", d, IssuanceReason.SECRET_MISSING));
                 }
             } else if (secret.get().managed()) {
-                check.reason(secret.get(), d).ifPresent(r -> plan.add(new PlanEntry("renew-secret", d, r)));
+                slots.add(plan.size());
+                plan.add(null);
+                managed.add(new RenewalCheck.Subject(secret.get(), d));
             }
         }
+        // All managed secrets are judged in one call: the check may batch and parallelise the work.
+        List<Optional<IssuanceReason>> reasons = check.reasons(managed);
+        for (int i = 0; i < managed.size(); i++) {
+            CredentialDemand d = managed.get(i).demand();
+            plan.set(slots.get(i), reasons.get(i).map(r -> new PlanEntry("renew-secret", d, r)).orElse(null));
+        }
+        plan.removeIf(Objects::isNull);
         return plan;
     }
 
@@ -52,12 +63,10 @@ public final class Plan {
      */
     private static Set<String> misplaced(Facts facts) {
         Set<String> misplaced = new HashSet<>();
-        for (IstioGateway gw : facts.gateways()) {
-            for (CredentialRef ref : Demands.refs(gw, facts)) {
-                if (ref.resolvable() && facts.secret(ref.namespace(), ref.secretName()).isEmpty()
-                        && !Demands.misplacedCopies(ref, facts).isEmpty()) {
-                    misplaced.add(ref.namespace() + "/" + ref.secretName());
-                }
+        for (CredentialRef ref : Demands.allRefs(facts)) {
+            if (ref.resolvable() && facts.secret(ref.namespace(), ref.secretName()).isEmpty()
+                    && !Demands.misplacedCopies(ref, facts).isEmpty()) {
+                misplaced.add(ref.namespace() + "/" + ref.secretName());
             }
         }
         return misplaced;

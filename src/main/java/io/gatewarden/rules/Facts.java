@@ -3,6 +3,7 @@ package io.gatewarden.rules;
 import io.gatewarden.cluster.ClusterView;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.cluster.Workload;
+import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
@@ -54,6 +55,21 @@ public final class Facts {
             allGateways = view.resources(Kind.ISTIO_GATEWAY).stream().map(this::gateway).toList();
         }
         return allGateways;
+    }
+
+    /** Every DestinationRule the view holds (including one under review), parsed once per evaluation. */
+    public List<DestinationRule> destinationRules() {
+        return memo("Facts.destinationRules", k -> {
+            Map<Resource, DestinationRule> stored = shared("Facts.storedDestinationRules", () -> {
+                Map<Resource, DestinationRule> m = new IdentityHashMap<>();
+                for (Resource r : view.stored().resources(Kind.DESTINATION_RULE)) {
+                    m.put(r, DestinationRule.parse(r));
+                }
+                return java.util.Collections.unmodifiableMap(m);
+            });
+            return view.resources(Kind.DESTINATION_RULE).stream()
+                    .map(r -> stored.containsKey(r) ? stored.get(r) : DestinationRule.parse(r)).toList();
+        });
     }
 
     /** The stored Gateways only, parsed: what indexes shared across reviews are built from. */

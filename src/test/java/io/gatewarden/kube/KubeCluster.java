@@ -61,6 +61,10 @@ public final class KubeCluster {
     public static final String INGRESS_POD = "istio-ingressgateway-fixture";
     public static final Map<String, String> INGRESS_LABELS = Map.of("istio", "ingressgateway",
             "app", "istio-ingressgateway");
+    public static final String EGRESS_NAMESPACE = "istio-egress";
+    public static final String EGRESS_NAME = "istio-egressgateway";
+    public static final Map<String, String> EGRESS_LABELS = Map.of("istio", "egressgateway",
+            "app", "istio-egressgateway");
 
     private static final String PROVISION_HINT = "run scripts/provision-kube.sh (builds kube-apiserver "
             + K8S_VERSION + " and etcd, fetches the CRDs; set KUBE_API_TEST_DIR to use another cache)";
@@ -413,6 +417,32 @@ public final class KubeCluster {
         return kubectl.run(yaml, "apply", "-f", "-").assertOk();
     }
 
+    /** {@code kubectl apply -f - [extra...]} whatever the outcome: for tests that expect a denial. */
+    public Kubectl.Result tryApply(String yaml, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("apply", "-f", "-"));
+        args.addAll(List.of(extra));
+        return kubectl.run(yaml, args.toArray(String[]::new));
+    }
+
+    /**
+     * Repeats {@code action} every 200 ms, at most 10 s, until {@code done} holds; returns the last
+     * result. For effects that arrive through the API server's informers (webhook configurations).
+     */
+    public static Kubectl.Result until(java.util.function.Supplier<Kubectl.Result> action,
+                                       java.util.function.Predicate<Kubectl.Result> done) {
+        Kubectl.Result r = action.get();
+        for (int i = 0; i < 50 && !done.test(r); i++) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r;
+            }
+            r = action.get();
+        }
+        return r;
+    }
+
     /** {@code kubectl apply --server-side -f -}; throws AssertionError on failure. */
     public Kubectl.Result applyServerSide(String yaml) {
         return kubectl.run(yaml, "apply", "--server-side", "--field-manager=" + FIELD_MANAGER,
@@ -519,7 +549,19 @@ public final class KubeCluster {
      * kubelet); a Service istio-ingressgateway selecting them, ports http2 80→8080 and https 443→8443.
      */
     public void ensureIngressGatewayFixture() {
-        ensureNamespace(INGRESS_NAMESPACE);
+        ensureGatewayFixture(INGRESS_NAMESPACE, INGRESS_NAME, INGRESS_POD, INGRESS_LABELS);
+    }
+
+    /**
+     * An egress gateway fixture, like the ingress one: namespace {@value #EGRESS_NAMESPACE},
+     * Deployment, Pod and Service istio-egressgateway labelled {@code istio: egressgateway}.
+     */
+    public void ensureEgressGatewayFixture() {
+        ensureGatewayFixture(EGRESS_NAMESPACE, EGRESS_NAME, EGRESS_NAME + "-fixture", EGRESS_LABELS);
+    }
+
+    private void ensureGatewayFixture(String namespace, String name, String pod, Map<String, String> labels) {
+        ensureNamespace(namespace);
         var container = new ContainerBuilder()
                 .withName("istio-proxy")
                 .withImage("docker.io/istio/proxyv2:1.28.0")
@@ -527,28 +569,28 @@ public final class KubeCluster {
                         new ContainerPortBuilder().withName("https").withContainerPort(8443).build())
                 .build();
         ssa(new DeploymentBuilder()
-                .withNewMetadata().withName(INGRESS_NAME).withNamespace(INGRESS_NAMESPACE)
-                .withLabels(INGRESS_LABELS).endMetadata()
+                .withNewMetadata().withName(name).withNamespace(namespace)
+                .withLabels(labels).endMetadata()
                 .withNewSpec()
                 .withReplicas(1)
-                .withNewSelector().withMatchLabels(INGRESS_LABELS).endSelector()
+                .withNewSelector().withMatchLabels(labels).endSelector()
                 .withNewTemplate()
-                .withNewMetadata().withLabels(INGRESS_LABELS).endMetadata()
+                .withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec().withContainers(container).endSpec()
                 .endTemplate()
                 .endSpec()
                 .build());
         ssa(new PodBuilder()
-                .withNewMetadata().withName(INGRESS_POD).withNamespace(INGRESS_NAMESPACE)
-                .withLabels(INGRESS_LABELS).endMetadata()
+                .withNewMetadata().withName(pod).withNamespace(namespace)
+                .withLabels(labels).endMetadata()
                 .withNewSpec().withContainers(container).endSpec()
                 .build());
         ssa(new ServiceBuilder()
-                .withNewMetadata().withName(INGRESS_NAME).withNamespace(INGRESS_NAMESPACE)
-                .withLabels(INGRESS_LABELS).endMetadata()
+                .withNewMetadata().withName(name).withNamespace(namespace)
+                .withLabels(labels).endMetadata()
                 .withNewSpec()
                 .withType("ClusterIP")
-                .withSelector(INGRESS_LABELS)
+                .withSelector(labels)
                 .withPorts(new ServicePortBuilder().withName("http2").withProtocol("TCP").withPort(80)
                                 .withTargetPort(new IntOrString(8080)).build(),
                         new ServicePortBuilder().withName("https").withProtocol("TCP").withPort(443)

@@ -139,7 +139,8 @@ class ManifestsKubeTest {
                         + ":{.webhooks[0].clientConfig.service.port}{.webhooks[0].clientConfig.service.path}"
                         + " {.webhooks[0].namespaceSelector.matchExpressions[0].values}",
                 "-f", file("webhook.yaml")).assertOk();
-        assertEquals("[\"networking.istio.io\"] [\"*\"] [\"gateways\",\"virtualservices\"] [\"CREATE\",\"UPDATE\"]"
+        assertEquals("[\"networking.istio.io\"] [\"*\"] [\"gateways\",\"virtualservices\",\"serviceentries\",\"destinationrules\",\"sidecars\"]"
+                + " [\"CREATE\",\"UPDATE\"]"
                 + " Fail NoneOnDryRun Equivalent 5 [\"v1\"] gatewarden/gatewarden:443/validate"
                 + " [\"gatewarden\",\"kube-system\"]", r.stdout().trim());
     }
@@ -177,13 +178,14 @@ class ManifestsKubeTest {
                 "create events -n istio-system", "patch events -n istio-system",
                 "create events.events.k8s.io -n istio-system",
                 "get leases.coordination.k8s.io -n gatewarden", "create leases.coordination.k8s.io -n gatewarden",
-                "update leases.coordination.k8s.io -n gatewarden");
+                "update leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
+                "list configmaps -n gatewarden");
         List<String> denied = List.of(
                 "delete pods -n istio-system", "create pods -n gatewarden", "create pods --subresource=exec -n gatewarden",
                 "create deployments.apps -n gatewarden", "patch deployments.apps -n istio-system",
                 "create gateways.networking.istio.io -n default", "update virtualservices.networking.istio.io -n default",
                 "delete gateways.gateway.networking.k8s.io -n default",
-                "get configmaps -n istio-system", "get nodes", "list namespaces",
+                "get configmaps -n istio-system", "list configmaps -A", "update configmaps -n gatewarden", "get nodes", "list namespaces",
                 "list customresourcedefinitions.apiextensions.k8s.io",
                 "get customresourcedefinitions.apiextensions.k8s.io/certificates.cert-manager.io",
                 "update customresourcedefinitions.apiextensions.k8s.io/gateways.networking.istio.io",
