@@ -20,8 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,10 +57,10 @@ class MutatingWebhookKubeTest {
         cluster.registerValidatingWebhook(VALIDATING, "https://127.0.0.1:8444/validate", ca,
                 List.of("gateways", "virtualservices"));
         // Webhook configurations reach the API server through an informer: wait until both are called.
-        Kubectl.Result m = until(() -> apply(probe(443), "--dry-run=server", "-o", "json"),
+        Kubectl.Result m = KubeCluster.until(() -> apply(probe(443), "--dry-run=server", "-o", "json"),
                 r -> r.ok() && r.stdout().contains("gatewarden.io/defaulted"));
         assertTrue(m.stdout().contains("gatewarden.io/defaulted"), "mutating webhook never became active: " + m.describe());
-        Kubectl.Result v = until(() -> apply(probe(70000), "--dry-run=server"), r -> r.stderr().contains("GW104"));
+        Kubectl.Result v = KubeCluster.until(() -> apply(probe(70000), "--dry-run=server"), r -> r.stderr().contains("GW104"));
         assertTrue(v.stderr().contains("GW104"), "validating webhook never became active: " + v.describe());
     }
 
@@ -74,7 +72,7 @@ class MutatingWebhookKubeTest {
         cluster.removeMutatingWebhook(MUTATING);
         cluster.removeValidatingWebhook(VALIDATING);
         // Other classes share the cluster: wait until the API server has dropped the mutating webhook.
-        until(() -> apply(probe(443), "--dry-run=server", "-o", "json"),
+        KubeCluster.until(() -> apply(probe(443), "--dry-run=server", "-o", "json"),
                 r -> r.ok() && !r.stdout().contains("gatewarden.io/defaulted"));
     }
 
@@ -93,22 +91,9 @@ class MutatingWebhookKubeTest {
     }
 
     static Kubectl.Result apply(String yaml, String... extra) {
-        String[] args = new String[3 + extra.length];
-        args[0] = "apply";
-        args[1] = "-f";
-        args[2] = "-";
-        System.arraycopy(extra, 0, args, 3, extra.length);
-        return cluster.kubectlWithStdin(yaml, args);
+        return cluster.tryApply(yaml, extra);
     }
 
-    static Kubectl.Result until(Supplier<Kubectl.Result> action, Predicate<Kubectl.Result> done) {
-        Kubectl.Result r = action.get();
-        for (int i = 0; i < 75 && !done.test(r); i++) {
-            sleep(200);
-            r = action.get();
-        }
-        return r;
-    }
 
     static void sleep(long ms) {
         try {

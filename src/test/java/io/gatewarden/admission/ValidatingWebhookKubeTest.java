@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,28 +37,15 @@ class ValidatingWebhookKubeTest {
         cluster.registerValidatingWebhook(WEBHOOK, "https://127.0.0.1:8444/validate",
                 Files.readAllBytes(Path.of("certs-test/ca.crt")), List.of("gateways", "virtualservices"));
         // The API server picks webhook configurations up through an informer: wait until it calls us.
-        Kubectl.Result r = until(() -> apply(gateway("bad", "probe", 70000, "SIMPLE", "probe-tls")),
+        Kubectl.Result r = KubeCluster.until(() -> apply(gateway("bad", "probe", 70000, "SIMPLE", "probe-tls")),
                 res -> res.stderr().contains("GW104"));
         assertTrue(r.stderr().contains("GW104"), "webhook never became active: " + r.describe());
     }
 
     static Kubectl.Result apply(String yaml, String... extra) {
-        String[] args = new String[3 + extra.length];
-        args[0] = "apply";
-        args[1] = "-f";
-        args[2] = "-";
-        System.arraycopy(extra, 0, args, 3, extra.length);
-        return cluster.kubectlWithStdin(yaml, args);
+        return cluster.tryApply(yaml, extra);
     }
 
-    static Kubectl.Result until(java.util.function.Supplier<Kubectl.Result> action, Predicate<Kubectl.Result> done) {
-        Kubectl.Result r = action.get();
-        for (int i = 0; i < 50 && !done.test(r); i++) {
-            sleep(200);
-            r = action.get();
-        }
-        return r;
-    }
 
     static void sleep(long ms) {
         try {
@@ -160,7 +146,7 @@ class ValidatingWebhookKubeTest {
                     - destination: {host: istio-ingressgateway.istio-system.svc.cluster.local}
                 """;
         // The Gateway reaches Gatewarden's informer a moment after it is stored.
-        Kubectl.Result v = until(() -> apply(vs), Kubectl.Result::ok);
+        Kubectl.Result v = KubeCluster.until(() -> apply(vs), Kubectl.Result::ok);
         assertTrue(v.ok(), v.describe());
     }
 

@@ -425,13 +425,13 @@ public final class KubeCluster {
     }
 
     /**
-     * Repeats {@code action} every 200 ms, at most 10 s, until {@code done} holds; returns the last
+     * Repeats {@code action} every 200 ms, at most 15 s, until {@code done} holds; returns the last
      * result. For effects that arrive through the API server's informers (webhook configurations).
      */
     public static Kubectl.Result until(java.util.function.Supplier<Kubectl.Result> action,
                                        java.util.function.Predicate<Kubectl.Result> done) {
         Kubectl.Result r = action.get();
-        for (int i = 0; i < 50 && !done.test(r); i++) {
+        for (int i = 0; i < 75 && !done.test(r); i++) {
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
