@@ -13,13 +13,12 @@ import io.gatewarden.config.Settings;
 import io.gatewarden.demands.CredentialDemand;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
+import io.gatewarden.demands.RenewalCheck;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.IssuedCertificate;
 import io.gatewarden.pki.KeyAlgorithm;
 import io.gatewarden.pki.LeafRequest;
-import io.gatewarden.pki.Pem;
-import io.gatewarden.pki.PemException;
 import io.gatewarden.rules.Facts;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -40,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -66,6 +66,15 @@ public class CertificateManager {
     private final CertificateIssuer issuer = new CertificateIssuer();
     private final Backoff backoff = new Backoff();
     private final Map<String, VerifiedUntil> verified = new HashMap<>();
+    /**
+     * Threads judging Secrets besides the reconcile thread. Bounded (at most 4 at once) so that a
+     * first pass over thousands of Secrets leaves CPU to admission reviews on a bigger node; idle
+     * workers end after a minute, so between start-ups this costs no thread.
+     */
+    private static final int JUDGES = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private static final ForkJoinPool JUDGE_POOL = new ForkJoinPool(Math.max(1, JUDGES - 1));
+    /** Fewer Secrets than this per thread are not worth a hand-off. */
+    private static final int MIN_SHARE = 128;
     private volatile boolean leader;
     private volatile boolean running;
     private Thread worker;
@@ -89,7 +98,7 @@ public class CertificateManager {
         caStore = new CaStore(writer, config.namespace(), config.certificates().caSecret(),
                 Durations.parse(config.certificates().caLifetime()), clock);
         events = new CertificateEvents(client, config.identity());
-        metrics = new CertificateMetrics(registry);
+        metrics = new CertificateMetrics(registry, clock);
         policy = new RenewalPolicy(config.certificates().renewBeforeFraction(),
                 config.certificates().renewBefore().map(Durations::parse).orElse(null));
         backoff.max = Durations.parse(config.certificates().maxBackoff());
@@ -188,7 +197,7 @@ public class CertificateManager {
         }
         Instant now = clock.instant();
         Facts facts = new Facts(view, Settings.rules(config, clock));
-        List<PlanEntry> plan = Plan.of(facts, (secret, demand) -> cachedCheck(secret, demand, ca, now));
+        List<PlanEntry> plan = Plan.of(facts, renewalCheck(ca, now));
         for (PlanEntry entry : plan) {
             carryOut(entry, ca, facts);
         }
@@ -201,27 +210,87 @@ public class CertificateManager {
         return nextDue(now);
     }
 
-    private Optional<IssuanceReason> cachedCheck(SecretData secret, CredentialDemand demand, CertificateAuthority ca,
-                                                 Instant now) {
-        String key = secret.namespace() + "/" + secret.name();
-        VerifiedUntil v = verified.get(key);
-        if (v != null && v.secret() == secret && v.demand().equals(demand) && v.issuer().equals(ca.fingerprint())
-                && now.isBefore(v.renewAt())) {
-            return Optional.empty();
-        }
-        Optional<IssuanceReason> reason = policy.check(Optional.of(secret), demand, ca.fingerprint(), now);
-        if (reason.isEmpty()) {
-            verified.put(key, new VerifiedUntil(secret, demand, ca.fingerprint(), renewalTime(secret)));
-        }
-        return reason;
+    /**
+     * The check a pass plans with. A Secret found fine stays fine, without re-parsing, until its
+     * renewal time (the verified-until cache), so the periodic sweep parses nothing. The others, which
+     * after a start or a leader change is every Secret, are judged together: see {@link #judge}.
+     */
+    RenewalCheck renewalCheck(CertificateAuthority ca, Instant now) {
+        String issuer = ca.fingerprint();
+        return new RenewalCheck() {
+            @Override
+            public Optional<IssuanceReason> reason(SecretData secret, CredentialDemand demand) {
+                return reasons(List.of(new Subject(secret, demand))).get(0);
+            }
+
+            @Override
+            public List<Optional<IssuanceReason>> reasons(List<Subject> subjects) {
+                return cachedReasons(subjects, issuer, now);
+            }
+        };
     }
 
-    private Instant renewalTime(SecretData secret) {
-        try {
-            return policy.renewalTime(Pem.certificates(secret.value(ManagedSecret.TLS_CRT)).get(0));
-        } catch (PemException e) {
-            return clock.instant(); // unparsable: the policy reports it on the next pass
+    private List<Optional<IssuanceReason>> cachedReasons(List<RenewalCheck.Subject> subjects, String issuer,
+                                                        Instant now) {
+        List<Optional<IssuanceReason>> reasons = new ArrayList<>(subjects.size());
+        List<RenewalCheck.Subject> misses = new ArrayList<>();
+        List<Integer> missAt = new ArrayList<>();
+        for (RenewalCheck.Subject s : subjects) {
+            if (stillVerified(s, issuer, now)) {
+                reasons.add(Optional.empty());
+            } else {
+                missAt.add(reasons.size());
+                reasons.add(null);
+                misses.add(s);
+            }
         }
+        List<RenewalPolicy.Verdict> verdicts = judge(misses, issuer, now);
+        for (int i = 0; i < misses.size(); i++) {
+            RenewalCheck.Subject s = misses.get(i);
+            RenewalPolicy.Verdict v = verdicts.get(i);
+            reasons.set(missAt.get(i), v.reason());
+            if (v.reason().isEmpty()) {
+                verified.put(key(s.secret()), new VerifiedUntil(s.secret(), s.demand(), issuer, v.renewAt()));
+            }
+        }
+        return reasons;
+    }
+
+    /** Same Secret object (informers replace it on any change), same demand and issuer, before renewal. */
+    private boolean stillVerified(RenewalCheck.Subject s, String issuer, Instant now) {
+        VerifiedUntil v = verified.get(key(s.secret()));
+        return v != null && v.secret() == s.secret() && v.demand().equals(s.demand()) && v.issuer().equals(issuer)
+                && now.isBefore(v.renewAt());
+    }
+
+    /**
+     * {@link RenewalPolicy#checkAll} in up to {@link #JUDGES} shares at once: the checks are
+     * independent and CPU bound (parsing, the batched key test), and after a start every Secret needs
+     * one. This thread takes the first share; a short list stays on it.
+     */
+    private List<RenewalPolicy.Verdict> judge(List<RenewalCheck.Subject> subjects, String issuer, Instant now) {
+        int shares = Math.min(JUDGES, subjects.size() / MIN_SHARE);
+        if (shares <= 1) {
+            return policy.checkAll(subjects, issuer, now);
+        }
+        List<CompletableFuture<List<RenewalPolicy.Verdict>>> others = new ArrayList<>();
+        for (int k = 1; k < shares; k++) {
+            List<RenewalCheck.Subject> share = share(subjects, k, shares);
+            others.add(CompletableFuture.supplyAsync(() -> policy.checkAll(share, issuer, now), JUDGE_POOL));
+        }
+        List<RenewalPolicy.Verdict> verdicts = new ArrayList<>(policy.checkAll(share(subjects, 0, shares), issuer, now));
+        for (CompletableFuture<List<RenewalPolicy.Verdict>> other : others) {
+            verdicts.addAll(other.join());
+        }
+        return verdicts;
+    }
+
+    private static <T> List<T> share(List<T> all, int k, int shares) {
+        return all.subList(all.size() * k / shares, all.size() * (k + 1) / shares);
+    }
+
+    private static String key(SecretData secret) {
+        return secret.namespace() + "/" + secret.name();
     }
 
     private void carryOut(PlanEntry entry, CertificateAuthority ca, Facts facts) {
@@ -312,7 +381,7 @@ public class CertificateManager {
                 LOG.warnf("could not handle orphaned secret %s: %s", key, e.getMessage());
             }
         }
-        metrics.managed(expiries, clock.instant());
+        metrics.managed(expiries);
     }
 
     private Duration nextDue(Instant now) {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,12 +18,15 @@ final class CertificateMetrics {
     private final MultiGauge expiry;
     private final Counter failures;
     private final Timer duration;
+    private final Clock clock;
+    private List<Expiry> published;
 
     record Expiry(String namespace, String name, Instant notAfter) {
     }
 
-    CertificateMetrics(MeterRegistry registry) {
+    CertificateMetrics(MeterRegistry registry, Clock clock) {
         this.registry = registry;
+        this.clock = clock;
         registry.gauge("gatewarden.certificates.managed", managed);
         expiry = MultiGauge.builder("gatewarden.certificate.expiry.seconds")
                 .description("Seconds until the managed certificate expires").register(registry);
@@ -42,10 +46,22 @@ final class CertificateMetrics {
         failures.increment();
     }
 
-    void managed(List<Expiry> certificates, Instant now) {
+    /**
+     * The managed count and one expiry gauge per certificate. Each gauge reads the clock when it is
+     * scraped, so the rows are registered again only when a certificate comes, goes or is renewed:
+     * registering 10,000 rows on every pass cost ~0.1 s.
+     */
+    void managed(List<Expiry> certificates) {
         managed.set(certificates.size());
-        expiry.register(certificates.stream().map(c -> MultiGauge.Row.of(
-                Tags.of("namespace", c.namespace(), "secret", c.name()),
-                (double) (c.notAfter().getEpochSecond() - now.getEpochSecond()))).toList(), true);
+        if (certificates.equals(published)) {
+            return;
+        }
+        published = List.copyOf(certificates);
+        expiry.register(published.stream().map(c -> MultiGauge.Row.of(
+                Tags.of("namespace", c.namespace(), "secret", c.name()), c, this::secondsLeft)).toList(), true);
+    }
+
+    private double secondsLeft(Expiry c) {
+        return c.notAfter().getEpochSecond() - clock.instant().getEpochSecond();
     }
 }

@@ -2,6 +2,7 @@ package io.gatewarden.certificates;
 
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.demands.RenewalCheck;
 import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.HostCoverage;
 import io.gatewarden.pki.KeyMatch;
@@ -13,6 +14,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -66,12 +68,20 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
 
     /** When the certificate should be renewed (see the class comment). */
     public Instant renewalTime(X509Certificate cert) {
-        Instant notAfter = cert.getNotAfter().toInstant();
-        Duration span = Duration.between(cert.getNotBefore().toInstant(), notAfter);
+        return renewalTime(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(), fraction());
+    }
+
+    /** The fraction as an exact decimal: made once per call of the checks, not per certificate (Double.toString). */
+    private BigDecimal fraction() {
+        return BigDecimal.valueOf(renewBeforeFraction);
+    }
+
+    private Instant renewalTime(Instant notBefore, Instant notAfter, BigDecimal fraction) {
+        Duration span = Duration.between(notBefore, notAfter);
         Duration lifetime = span.compareTo(CertificateIssuer.BACKDATE) > 0 ? span.minus(CertificateIssuer.BACKDATE) : span;
         Duration before = renewBefore != null && renewBefore.compareTo(lifetime) < 0
                 ? renewBefore
-                : Duration.ofNanos(new BigDecimal(lifetime.toNanos()).multiply(BigDecimal.valueOf(renewBeforeFraction))
+                : Duration.ofNanos(new BigDecimal(lifetime.toNanos()).multiply(fraction)
                         .setScale(0, RoundingMode.HALF_UP).longValueExact());
         return notAfter.minus(before);
     }
@@ -85,20 +95,62 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
      */
     public Optional<IssuanceReason> check(Optional<SecretData> secret, CredentialDemand demand,
                                           String currentIssuerFingerprint, Instant now) {
-        Input in = new Input(secret.orElse(null), Objects.requireNonNull(demand, "demand"),
-                currentIssuerFingerprint,
-                Objects.requireNonNull(now, "now"));
-        for (Check check : chain()) {
-            if (check.fires().test(in)) {
-                return Optional.of(check.reason());
+        return judge(new Input(secret.orElse(null), demand, currentIssuerFingerprint, now, fraction())).reason();
+    }
+
+    /**
+     * The answer of {@link #check} and, when the certificate is fine, its {@link #renewalTime}: until
+     * then the answer stays the same for the same Secret, demand and issuer.
+     */
+    public record Verdict(Optional<IssuanceReason> reason, Instant renewAt) {
+    }
+
+    /**
+     * {@link #check} for many existing Secrets at once, in order, with the same answers. Each
+     * tls.crt and tls.key is parsed once, and the keys of all are tested against their certificates
+     * in one batch ({@link KeyMatch#matchAll}) instead of one scalar multiplication each.
+     */
+    public List<Verdict> checkAll(List<RenewalCheck.Subject> subjects, String currentIssuerFingerprint, Instant now) {
+        List<Input> inputs = new ArrayList<>(subjects.size());
+        List<Input> withKeys = new ArrayList<>();
+        BigDecimal fraction = fraction();
+        for (RenewalCheck.Subject s : subjects) {
+            Input in = new Input(s.secret(), s.demand(), currentIssuerFingerprint, now, fraction);
+            inputs.add(in);
+            if (in.secret != null && in.leaf() != null && in.key() != null) {
+                withKeys.add(in);
             }
         }
-        return Optional.empty();
+        boolean[] matches = KeyMatch.matchAll(withKeys.stream().map(Input::leaf).toList(),
+                withKeys.stream().map(Input::key).toList());
+        for (int i = 0; i < matches.length; i++) {
+            withKeys.get(i).keyMatches = matches[i];
+        }
+        return inputs.stream().map(this::judge).toList();
     }
 
     /** The check for {@code analyze}, which knows no issuing CA: everything but the issuer test. */
-    public io.gatewarden.demands.RenewalCheck offline(java.time.Clock clock) {
-        return (secret, demand) -> check(Optional.of(secret), demand, null, clock.instant());
+    public RenewalCheck offline(java.time.Clock clock) {
+        return new RenewalCheck() {
+            @Override
+            public Optional<IssuanceReason> reason(SecretData secret, CredentialDemand demand) {
+                return check(Optional.of(secret), demand, null, clock.instant());
+            }
+
+            @Override
+            public List<Optional<IssuanceReason>> reasons(List<Subject> subjects) {
+                return checkAll(subjects, null, clock.instant()).stream().map(Verdict::reason).toList();
+            }
+        };
+    }
+
+    private Verdict judge(Input in) {
+        for (Check check : chain()) {
+            if (check.fires().test(in)) {
+                return new Verdict(Optional.of(check.reason()), null);
+            }
+        }
+        return new Verdict(Optional.empty(), in.renewAt);
     }
 
     // ---- the chain: each check may assume every check before it passed ----
@@ -128,7 +180,10 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
     }
 
     private static boolean keyMismatch(Input in) {
-        return !KeyMatch.matches(in.leaf(), in.key());
+        if (in.keyMatches == null) {
+            in.keyMatches = KeyMatch.matches(in.leaf(), in.key());
+        }
+        return !in.keyMatches;
     }
 
     /** Compared as sets, ignoring case and order: a missing name and an extra name both count. */
@@ -171,12 +226,13 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
 
     /** now ≥ notAfter, or now < notBefore. */
     private static boolean expired(Input in) {
-        return !in.now.isBefore(in.leaf().getNotAfter().toInstant())
-                || in.now.isBefore(in.leaf().getNotBefore().toInstant());
+        return !in.now.isBefore(in.notAfter()) || in.now.isBefore(in.notBefore());
     }
 
+    /** Also keeps the renewal time for the {@link Verdict}: the last check, so reached only by a fine certificate. */
     private boolean inRenewalWindow(Input in) {
-        return !in.now.isBefore(renewalTime(in.leaf()));
+        in.renewAt = renewalTime(in.notBefore(), in.notAfter(), in.fraction);
+        return !in.now.isBefore(in.renewAt);
     }
 
     private static Set<String> lowerSet(List<String> names) {
@@ -189,21 +245,30 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
         return set;
     }
 
-    /** What the checks look at; tls.crt and tls.key are parsed once, on first use. */
+    /**
+     * What the checks look at; tls.crt and tls.key are parsed once, on first use, and whether the key
+     * matches is computed once (or set beforehand by {@link #checkAll}'s batch).
+     */
     private static final class Input {
         final SecretData secret;
         final CredentialDemand demand;
         final String issuer;
         final Instant now;
+        final BigDecimal fraction;
         private boolean parsed;
         private X509Certificate leaf;
         private PrivateKey key;
+        private Instant notBefore;
+        private Instant notAfter;
+        Boolean keyMatches;
+        Instant renewAt;
 
-        Input(SecretData secret, CredentialDemand demand, String issuer, Instant now) {
+        Input(SecretData secret, CredentialDemand demand, String issuer, Instant now, BigDecimal fraction) {
             this.secret = secret;
-            this.demand = demand;
+            this.fraction = fraction;
+            this.demand = Objects.requireNonNull(demand, "demand");
             this.issuer = issuer;
-            this.now = now;
+            this.now = Objects.requireNonNull(now, "now");
         }
 
         X509Certificate leaf() {
@@ -214,6 +279,21 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
         PrivateKey key() {
             parse();
             return key;
+        }
+
+        // Read once: each X509Certificate date getter is an attribute lookup by name and a copy.
+        Instant notBefore() {
+            if (notBefore == null) {
+                notBefore = leaf().getNotBefore().toInstant();
+            }
+            return notBefore;
+        }
+
+        Instant notAfter() {
+            if (notAfter == null) {
+                notAfter = leaf().getNotAfter().toInstant();
+            }
+            return notAfter;
         }
 
         private void parse() {

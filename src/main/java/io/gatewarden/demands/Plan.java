@@ -29,7 +29,7 @@ public final class Plan {
         if (!facts.settings().provisioning()) {
             return plan;
         }
-        Set<String> misplaced = misplaced(facts);
+        Set<String> misplaced = null; // on the first missing secret: a pass over existing ones never needs it
         List<RenewalCheck.Subject> managed = new ArrayList<>();
         List<Integer> slots = new ArrayList<>(); // where each managed secret's renewal would go in the plan
         for (CredentialDemand d : Demands.all(facts)) {
@@ -38,6 +38,7 @@ public final class Plan {
             }
             Optional<SecretData> secret = facts.secret(d.namespace(), d.secretName());
             if (secret.isEmpty()) {
+                misplaced = misplaced != null ? misplaced : misplaced(facts);
                 if (!misplaced.contains(d.namespace() + "/" + d.secretName())) {
                     plan.add(new PlanEntry("create-secret", d, IssuanceReason.SECRET_MISSING));
                 }

@@ -3,7 +3,6 @@ package io.gatewarden.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.certificates.CertificateManager;
-import io.gatewarden.certificates.IssuanceReason;
 import io.gatewarden.certificates.ManagedSecret;
 import io.gatewarden.certificates.RenewalPolicy;
 import io.gatewarden.cluster.ClusterView;
@@ -62,10 +61,11 @@ import java.util.stream.IntStream;
  * annotated exactly as the manager writes them ({@link ManagedSecret#data}, {@link ManagedSecret#labels},
  * {@link ManagedSecret#annotations} with the CA fingerprint as issuer). A pass is what
  * {@code CertificateManager.reconcile()} computes: {@code Plan.of(new Facts(view, settings), check)}
- * with the manager's own check, {@code cachedCheck} (RenewalPolicy on a verified-until miss, a map
- * lookup on a hit). {@code cachedCheck} is private: it is reached by reflection on a
+ * with the manager's own check, {@code renewalCheck(ca, now)} (a map lookup on a verified-until hit;
+ * the misses judged together by {@code RenewalPolicy.checkAll}, in parallel shares, keys tested in a
+ * batch). {@code renewalCheck} is package-private: it is reached by reflection on a
  * {@code new CertificateManager()} whose {@code policy} field is set to the configured default, so the
- * code measured is the real one (a {@code Method.invoke} adds well under a microsecond per secret).
+ * code measured is the real one.
  *
  * <p>Named so that surefire's default includes skip it; runs as {@code -Dtest=SweepBenchmark} and does
  * nothing without {@code BENCH_STATE_DIR} (receives {@code sweep.tsv}). {@code BENCH_SWEEP_SECRETS}
@@ -161,7 +161,7 @@ class SweepBenchmark {
         })));
         lines.add(row("expiry-gauges", repeat(passes, expiryGauges(view, demands, clock))));
 
-        // ---- where a cache miss goes: per-secret cost of each step RenewalPolicy.check (and cachedCheck) takes
+        // ---- where a cache miss goes: per-secret cost of each step RenewalPolicy.check (and checkAll) takes
         List<SecretData> sampled = new ArrayList<>();
         List<CredentialDemand> sampledDemands = new ArrayList<>();
         for (int i = 0; i < sample; i++) {
@@ -197,6 +197,23 @@ class SweepBenchmark {
                 check(KeyMatch.matches(leaves.get(i), keys.get(i)), "key mismatch");
             }
         }));
+        lines.add(per("key-match-batch", sample, () -> {
+            boolean[] all = KeyMatch.matchAll(leaves, keys);
+            for (boolean ok : all) {
+                check(ok, "key mismatch in the batch");
+            }
+        }));
+        List<RenewalCheck.Subject> subjects = new ArrayList<>();
+        for (int i = 0; i < sample; i++) {
+            subjects.add(new RenewalCheck.Subject(sampled.get(i), sampledDemands.get(i)));
+        }
+        lines.add(per("policy-check-all", sample, () -> {
+            for (RenewalPolicy.Verdict v : policy.checkAll(subjects, ca.fingerprint(), now)) {
+                v.reason().ifPresent(r -> {
+                    throw new IllegalStateException("valid secret judged " + r);
+                });
+            }
+        }));
         lines.add(per("dns-names", sample, () -> {
             for (X509Certificate leaf : leaves) {
                 HostCoverage.dnsNames(leaf);
@@ -214,10 +231,10 @@ class SweepBenchmark {
 
     // ---------------------------------------------------------------- the manager's check, by reflection
 
-    /** {@code CertificateManager.cachedCheck} of one manager instance (its own verified-until cache). */
+    /** {@code CertificateManager.renewalCheck} of one manager instance (its own verified-until cache). */
     static final class ManagerCheck {
         private final CertificateManager manager = new CertificateManager();
-        private final Method cachedCheck;
+        private final Method renewalCheck;
         private final Map<?, ?> verified;
 
         ManagerCheck(RenewalPolicy policy) throws ReflectiveOperationException {
@@ -227,23 +244,20 @@ class SweepBenchmark {
             Field v = CertificateManager.class.getDeclaredField("verified");
             v.setAccessible(true);
             verified = (Map<?, ?>) v.get(manager);
-            cachedCheck = CertificateManager.class.getDeclaredMethod("cachedCheck", SecretData.class,
-                    CredentialDemand.class, CertificateAuthority.class, Instant.class);
-            cachedCheck.setAccessible(true);
+            renewalCheck = CertificateManager.class.getDeclaredMethod("renewalCheck", CertificateAuthority.class,
+                    Instant.class);
+            renewalCheck.setAccessible(true);
         }
 
-        /** The lambda reconcile() hands to Plan.of. */
-        @SuppressWarnings("unchecked")
+        /** The check reconcile() hands to Plan.of (Plan.of asks it once per pass, for all secrets). */
         RenewalCheck check(CertificateAuthority ca, Instant now) {
-            return (secret, demand) -> {
-                try {
-                    return (Optional<IssuanceReason>) cachedCheck.invoke(manager, secret, demand, ca, now);
-                } catch (InvocationTargetException e) {
-                    throw new IllegalStateException(e.getCause());
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            };
+            try {
+                return (RenewalCheck) renewalCheck.invoke(manager, ca, now);
+            } catch (InvocationTargetException e) {
+                throw new IllegalStateException(e.getCause());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         int cached() {
@@ -252,20 +266,21 @@ class SweepBenchmark {
     }
 
     /**
-     * reconcile()'s handleOrphans publishes one expiry gauge per managed Secret on every pass
-     * ({@code CertificateMetrics.managed}, package-private: reached by reflection) into a Prometheus
-     * registry as the service uses; the loop that feeds it (annotation lookup, Instant.parse) is
-     * reproduced here.
+     * reconcile()'s handleOrphans hands one expiry per managed Secret to the metrics on every pass
+     * ({@code CertificateMetrics.managed}, package-private: reached by reflection; a Prometheus
+     * registry as the service uses), which registers the gauges again only when they changed; the
+     * loop that feeds it (annotation lookup, Instant.parse) is reproduced here. The first pass
+     * registers, the median is of the passes after it.
      */
     private static Pass expiryGauges(ClusterView view, List<CredentialDemand> demands, Clock clock) throws Exception {
         Class<?> metricsClass = Class.forName("io.gatewarden.certificates.CertificateMetrics");
-        Constructor<?> ctor = metricsClass.getDeclaredConstructor(MeterRegistry.class);
+        Constructor<?> ctor = metricsClass.getDeclaredConstructor(MeterRegistry.class, Clock.class);
         ctor.setAccessible(true);
         @SuppressWarnings("deprecation")
         MeterRegistry registry = new io.micrometer.prometheus.PrometheusMeterRegistry(
                 io.micrometer.prometheus.PrometheusConfig.DEFAULT);
-        Object metrics = ctor.newInstance(registry);
-        Method managed = metricsClass.getDeclaredMethod("managed", List.class, Instant.class);
+        Object metrics = ctor.newInstance(registry, clock);
+        Method managed = metricsClass.getDeclaredMethod("managed", List.class);
         managed.setAccessible(true);
         Class<?> expiryClass = Class.forName("io.gatewarden.certificates.CertificateMetrics$Expiry");
         Constructor<?> expiry = expiryClass.getDeclaredConstructor(String.class, String.class, Instant.class);
@@ -283,7 +298,7 @@ class SweepBenchmark {
                     expiries.add(expiry.newInstance(secret.namespace(), secret.name(), Instant.parse(notAfter)));
                 }
             }
-            managed.invoke(metrics, expiries, clock.instant());
+            managed.invoke(metrics, expiries);
             return new Timed(System.nanoTime() - s, 0);
         };
     }

@@ -10,9 +10,11 @@ import static io.gatewarden.certificates.IssuanceReason.RENEWAL_WINDOW;
 import static io.gatewarden.certificates.IssuanceReason.SECRET_MISSING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.demands.RenewalCheck;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.IssuedCertificate;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -171,6 +174,56 @@ class RenewalPolicyTest {
         assertEquals(Optional.of(ISSUER_CHANGED), policy.check(Optional.of(secret(ISSUED, mutual)), mutual, newFp, expired));
         // Issuer fixed: expired wins over the renewal window (both fire at day 100).
         assertEquals(Optional.of(EXPIRED), policy.check(Optional.of(secret(ISSUED, mutual)), mutual, FP, expired));
+    }
+
+    // ---- many at once ----
+
+    @Test
+    void checkAllGivesCheckAnswerForEachSecretInOrderWithTheRenewalTime() throws Exception {
+        // Enough valid secrets for a batched key test, with one of every kind of trouble among them.
+        CredentialDemand mutual = demand(NAMES, true);
+        SecretData simple = secret(ISSUED, DEMAND);
+        List<RenewalCheck.Subject> subjects = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            IssuedCertificate fresh = issue(NAMES, Duration.ofDays(20 + 2L * i));
+            subjects.add(new RenewalCheck.Subject(secret(fresh, DEMAND), DEMAND));
+        }
+        subjects.add(7, new RenewalCheck.Subject(with(simple, ManagedSecret.TLS_KEY,
+                ascii(issue(NAMES, Duration.ofDays(1)).keyPem())), DEMAND));                       // key mismatch
+        subjects.add(12, new RenewalCheck.Subject(without(simple, ManagedSecret.TLS_KEY), DEMAND));  // data missing
+        subjects.add(13, new RenewalCheck.Subject(simple, demand(List.of("other.example.com"), false))); // names
+        subjects.add(14, new RenewalCheck.Subject(simple, mutual));                                  // ca.crt
+        subjects.add(20, new RenewalCheck.Subject(withoutAnnotation(simple, ManagedSecret.ISSUER_ANNOTATION), DEMAND));
+        Instant now = at(Duration.ofDays(25)); // fresh ones: 20-24 days expired, 26-36 renewing, 38+ fine
+        List<RenewalPolicy.Verdict> verdicts = policy.checkAll(subjects, FP, now);
+        assertEquals(subjects.size(), verdicts.size());
+        for (int i = 0; i < subjects.size(); i++) {
+            RenewalCheck.Subject s = subjects.get(i);
+            RenewalPolicy.Verdict v = verdicts.get(i);
+            assertEquals(policy.check(Optional.of(s.secret()), s.demand(), FP, now), v.reason(), "secret " + i);
+            Instant renewAt = v.reason().isPresent() ? null : policy.renewalTime(
+                    io.gatewarden.pki.Pem.certificates(s.secret().value(ManagedSecret.TLS_CRT)).get(0));
+            assertEquals(renewAt, v.renewAt(), "secret " + i);
+        }
+        assertEquals(Optional.of(KEY_MISMATCH), verdicts.get(7).reason());
+        assertEquals(Optional.of(DATA_MISSING), verdicts.get(12).reason());
+        assertEquals(Optional.of(DNS_NAMES_CHANGED), verdicts.get(13).reason());
+        assertEquals(Optional.of(CA_MISSING), verdicts.get(14).reason());
+        assertEquals(Optional.of(ISSUER_CHANGED), verdicts.get(20).reason());
+        assertTrue(verdicts.stream().anyMatch(v -> v.reason().isEmpty()), "some are fine");
+        assertTrue(verdicts.stream().anyMatch(v -> v.reason().equals(Optional.of(RENEWAL_WINDOW))), "some renew");
+        assertTrue(verdicts.stream().anyMatch(v -> v.reason().equals(Optional.of(EXPIRED))), "some expired");
+    }
+
+    @Test
+    void theOfflineCheckAsksInBulkWithTheSameAnswers() {
+        SecretData simple = secret(ISSUED, DEMAND);
+        SecretData mismatched = with(simple, ManagedSecret.TLS_KEY, ascii(issue(NAMES, Duration.ofDays(1)).keyPem()));
+        RenewalCheck offline = policy.offline(CLOCK);
+        List<RenewalCheck.Subject> subjects = List.of(new RenewalCheck.Subject(simple, DEMAND),
+                new RenewalCheck.Subject(mismatched, DEMAND));
+        assertEquals(List.of(Optional.empty(), Optional.of(KEY_MISMATCH)), offline.reasons(subjects));
+        assertEquals(Optional.of(KEY_MISMATCH), offline.reason(mismatched, DEMAND));
     }
 
     // ---- renewal time ----

@@ -104,6 +104,108 @@ class PemTest {
         assertFalse(e.getMessage().contains(lines[1].substring(0, 16)), e.getMessage());
     }
 
+    // ---- the hand scanner finds what the regex it replaced found ----
+
+    private static final java.util.regex.Pattern BLOCK_REGEX = java.util.regex.Pattern.compile(
+            "-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", java.util.regex.Pattern.DOTALL);
+
+    private static List<String> byRegex(String text) {
+        List<String> out = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = BLOCK_REGEX.matcher(text);
+        while (m.find()) {
+            out.add(m.start() + "|" + m.group(1) + "|" + m.group(2));
+        }
+        return out;
+    }
+
+    private static List<String> byScanner(String text) {
+        return Pem.blocks(text).stream().map(b -> b.start() + "|" + b.label() + "|" + b.body()).toList();
+    }
+
+    @Test
+    void blocksAreFoundExactlyAsTheRegexFoundThem() throws Exception {
+        List<String> inputs = new java.util.ArrayList<>(List.of(
+                "", "no pem here", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                "-----BEGIN CERTIFICATE-----\nAAAA\n", // no END
+                "-----BEGIN CERTIFICATE-----\nA\n-----END PRIVATE KEY-----\nB\n-----END CERTIFICATE-----",
+                "-----BEGIN -----\nA\n-----END -----", // empty label
+                "-----BEGIN certificate-----\nA\n-----END certificate-----", // lower case
+                "-----BEGIN X509 CRL 2-----A-----END X509 CRL 2----------END X509 CRL 2-----",
+                "-----BEGIN CERTIFICATE----\nA\n-----END CERTIFICATE-----", // four dashes
+                "-----BEGIN A-----x-----BEGIN B-----y-----END B-----z-----END A-----",
+                "-----BEGIN A-----x-----BEGIN A-----y-----END A----------END A-----",
+                "-----BEGIN -----BEGIN C-----c-----END C-----",
+                "--------BEGIN C-----c-----END C-----END C-----",
+                "-----BEGIN C-----\r\nc\r\n-----END C-----\r\n-----BEGIN D-----d-----END D-----"));
+        for (String name : List.of("valid-chain.crt", "valid.key", "wildcard.key", "rsa2048.key", "encrypted.key",
+                "notpem.crt", "brokenchain.crt")) {
+            inputs.add(new String(Fixtures.bytes(name), StandardCharsets.US_ASCII));
+        }
+        // And random strings built from the pieces that matter.
+        List<String> pieces = List.of("-----BEGIN ", "-----END ", "-----", "-", "CERTIFICATE", "A", "B 2", " ", "\n",
+                "x", "PRIVATE KEY", "-----END A-----", "-----BEGIN A-----", "a");
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = random.nextInt(16); k > 0; k--) {
+                sb.append(pieces.get(random.nextInt(pieces.size())));
+            }
+            inputs.add(sb.toString());
+        }
+        for (String text : inputs) {
+            assertEquals(byRegex(text), byScanner(text), text);
+        }
+    }
+
+    // ---- an unencrypted PKCS#8 key first in the file is read by the JDK's KeyFactory, to the same key ----
+
+    @Test
+    void thePkcs8ShortcutGivesTheKeyPemParserGives() throws Exception {
+        for (String name : List.of("valid", "sha1", "p384", "multi", "server", "ca")) {
+            byte[] pem = Fixtures.bytes(name + ".key");
+            assertTrue(new String(pem, StandardCharsets.US_ASCII).startsWith("-----BEGIN PRIVATE KEY-----"), name);
+            // A certificate first makes Pem take the PEMParser path for the same key.
+            PrivateKey viaParser = Pem.privateKey(concat(Fixtures.bytes("valid.crt"), pem));
+            String text = new String(pem, StandardCharsets.US_ASCII);
+            for (String variant : List.of(text, "\n\n  " + text, text.replace("\n", "\r\n"))) {
+                PrivateKey direct = Pem.privateKey(variant.getBytes(StandardCharsets.US_ASCII));
+                assertEquals(keyValue(viaParser), keyValue(direct), name);
+            }
+        }
+    }
+
+    /** What identifies a private key, whichever provider made the object. */
+    private static String keyValue(PrivateKey key) {
+        if (key instanceof ECPrivateKey ec) {
+            return "EC " + ec.getS() + " n=" + ec.getParams().getOrder() + " G=" + ec.getParams().getGenerator().getAffineX();
+        }
+        RSAPrivateKey rsa = (RSAPrivateKey) key;
+        return "RSA " + rsa.getModulus() + " d=" + rsa.getPrivateExponent();
+    }
+
+    @Test
+    void aPkcs8BlockTheShortcutCannotReadGetsPemParsersAnswer() {
+        String key = new String(Fixtures.bytes("valid.key"), StandardCharsets.US_ASCII);
+        String[] lines = key.split("\n");
+        // No END line: PEMParser's message, as before.
+        String noEnd = lines[0] + "\n" + lines[1] + "\n";
+        PemException e = assertThrows(PemException.class, () -> Pem.privateKey(noEnd.getBytes(StandardCharsets.US_ASCII)));
+        assertTrue(e.getMessage().startsWith("private key PEM is malformed"), e.getMessage());
+        // A header line inside the block is PEMParser's to judge too (it reads headers, base64 does not):
+        // the answer is the one the PEMParser path gives for the same block behind a certificate.
+        String header = lines[0] + "\nComment: x\n" + String.join("\n", java.util.Arrays.copyOfRange(lines, 1, lines.length)) + "\n";
+        assertEquals(outcome(header.getBytes(StandardCharsets.US_ASCII)),
+                outcome(concat(Fixtures.bytes("valid.crt"), header.getBytes(StandardCharsets.US_ASCII))));
+    }
+
+    private static String outcome(byte[] pem) {
+        try {
+            return java.util.HexFormat.of().formatHex(Pem.privateKey(pem).getEncoded());
+        } catch (PemException e) {
+            return e.getMessage();
+        }
+    }
+
     @Test
     void encodeRoundTrips() throws Exception {
         List<X509Certificate> chain = Fixtures.chain("valid-chain");
