@@ -10,6 +10,8 @@ public enum IssuanceReason {
     DATA_MISSING("tls.crt or tls.key is missing, empty or does not parse", "data-missing"),
     KEY_MISMATCH("tls.key does not belong to the certificate in tls.crt", "key-mismatch"),
     DNS_NAMES_CHANGED("certificate DNS names differ from the names the gateways need", "dns-names-changed"),
+    USAGE_CHANGED("certificate key usages differ from what the secret serves (server and/or client authentication)",
+            "usage-changed"),
     CA_MISSING("mutual TLS needs ca.crt but it is missing, empty or does not parse", "ca-missing"),
     ISSUER_CHANGED("certificate was issued by another CA than the current one", "issuer-changed"),
     EXPIRED("certificate has expired or is not yet valid", "expired"),

@@ -164,6 +164,7 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
                 new Check(IssuanceReason.DATA_MISSING, RenewalPolicy::dataMissing),
                 new Check(IssuanceReason.KEY_MISMATCH, RenewalPolicy::keyMismatch),
                 new Check(IssuanceReason.DNS_NAMES_CHANGED, RenewalPolicy::dnsNamesChanged),
+                new Check(IssuanceReason.USAGE_CHANGED, RenewalPolicy::usageChanged),
                 new Check(IssuanceReason.CA_MISSING, RenewalPolicy::caMissing),
                 new Check(IssuanceReason.ISSUER_CHANGED, RenewalPolicy::issuerChanged),
                 new Check(IssuanceReason.EXPIRED, RenewalPolicy::expired),
@@ -190,6 +191,25 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
     private static boolean dnsNamesChanged(Input in) {
         return !lowerSet(HostCoverage.dnsNames(in.leaf())).equals(lowerSet(in.demand.dnsNames()));
     }
+
+    /**
+     * A secret named by a Gateway server needs serverAuth, one named by a DestinationRule for
+     * mutual origination needs clientAuth (both when both name it); an unreadable extension counts
+     * as a change.
+     */
+    private static boolean usageChanged(Input in) {
+        try {
+            List<String> usages = in.leaf().getExtendedKeyUsage();
+            List<String> have = usages == null ? List.of() : usages;
+            return (in.demand.purpose().server() && !have.contains(SERVER_AUTH))
+                    || (in.demand.purpose().client() && !have.contains(CLIENT_AUTH));
+        } catch (java.security.cert.CertificateParsingException e) {
+            return true;
+        }
+    }
+
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
     /** A mutual-TLS demand needs ca.crt; a present but unparsable one is as good as missing. */
     private static boolean caMissing(Input in) {

@@ -281,13 +281,29 @@ class RenewalPolicyTest {
 
     @Test
     void theChainRespectsTheReasonOrderAndEachReasonHasTextAndLabel() {
-        assertEquals(List.of(SECRET_MISSING, DATA_MISSING, KEY_MISMATCH, DNS_NAMES_CHANGED, CA_MISSING, ISSUER_CHANGED,
+        assertEquals(List.of(SECRET_MISSING, DATA_MISSING, KEY_MISMATCH, DNS_NAMES_CHANGED, IssuanceReason.USAGE_CHANGED,
+                CA_MISSING, ISSUER_CHANGED,
                 EXPIRED, RENEWAL_WINDOW), List.of(IssuanceReason.values()));
         assertEquals("certificate enters its renewal window", RENEWAL_WINDOW.text());
         assertEquals("renewal-window", RENEWAL_WINDOW.label());
         for (IssuanceReason r : IssuanceReason.values()) {
             assertEquals(r.name().toLowerCase().replace('_', '-'), r.label());
         }
+    }
+
+    @Test
+    void usageChangedWhenTheSecretStartsServingAnotherPurpose() {
+        CredentialDemand both = new CredentialDemand("istio-ingress", "shop-tls", NAMES, false,
+                CredentialDemand.Purpose.SERVER_AND_CLIENT, List.of("DestinationRule/istio-ingress/out"), null);
+        assertEquals(Optional.of(IssuanceReason.USAGE_CHANGED), check(secret(ISSUED, both), both, T0),
+                "a server-only certificate cannot authenticate a client");
+        CredentialDemand client = new CredentialDemand("istio-ingress", "shop-tls", NAMES, false,
+                CredentialDemand.Purpose.CLIENT, List.of("DestinationRule/istio-ingress/out"), null);
+        IssuedCertificate clientCert = ISSUER.issue(new LeafRequest(NAMES, KeyAlgorithm.EC_P256, Duration.ofDays(90),
+                true, false), CA, CLOCK);
+        assertEquals(Optional.empty(), check(secret(clientCert, client), client, T0));
+        assertEquals(Optional.of(IssuanceReason.USAGE_CHANGED), check(secret(clientCert, DEMAND), DEMAND, T0),
+                "a client-only certificate cannot serve");
     }
 
     // ---- fixtures ----
