@@ -13,6 +13,12 @@
 #   BENCH_BUILD_DIR=/tmp/build-bench   Maven build dir (never the shared target/)
 #   BENCH_SKIP_BUILD=1    reuse the package already in BENCH_BUILD_DIR
 #   BENCH_JAVA_OPTS=...   JVM options of the Gatewarden under test (e.g. -XX:StartFlightRecording=...)
+#   BENCH_LOADGEN=wrk     wrk (Debian package, installed with apt-get when missing) or java (bench/LoadGen.java);
+#                         falls back to java when wrk cannot be installed
+#   BENCH_WRK_THREADS=1   wrk generator threads (-t): one keeps the generator's share of the 2 cores small
+#   BENCH_JIT_WARMUP=5    seconds of unrecorded load per review and endpoint before the first run (JIT)
+#   BENCH_WAIT_LOAD=      e.g. 0.8: before the load runs, wait (polling every 20 s, at most BENCH_WAIT_MAX=1500 s)
+#                         until the 1-minute load average is below this; unset: do not wait
 #   BENCH_OUT=bench/results/validate.md
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +33,9 @@ PORT="${BENCH_PORT:-18443}"
 MPORT="${BENCH_MGMT_PORT:-19000}"
 BUILD_DIR="${BENCH_BUILD_DIR:-/tmp/build-bench}"
 OUT="${BENCH_OUT:-bench/results/validate.md}"
+LOADGEN="${BENCH_LOADGEN:-wrk}"
+WRK_THREADS="${BENCH_WRK_THREADS:-1}"
+JIT_WARMUP="${BENCH_JIT_WARMUP:-5}"
 APP="$BUILD_DIR/quarkus-app/quarkus-run.jar"
 
 log() { printf '%s [validate.sh] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -36,6 +45,27 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_free "$PORT" || die "port $PORT is in use (set BENCH_PORT)"
 port_free "$MPORT" || die "port $MPORT is in use (set BENCH_MGMT_PORT)"
 for r in $REVIEWS; do [ -f "bench/reviews/$r.json" ] || die "no bench/reviews/$r.json"; done
+case "$LOADGEN" in wrk|java) ;; *) die "BENCH_LOADGEN must be wrk or java, got $LOADGEN" ;; esac
+
+# ---- 0. the load generator: wrk from the Debian package, else bench/LoadGen.java
+if [ "$LOADGEN" = wrk ] && ! command -v wrk >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "wrk is missing: installing the Debian package wrk with apt-get (running as root)"
+    apt-get install -y wrk >/tmp/validate-wrk-install.log 2>&1 \
+      || { apt-get update >>/tmp/validate-wrk-install.log 2>&1 && apt-get install -y wrk >>/tmp/validate-wrk-install.log 2>&1; } \
+      || log "apt-get install wrk failed (see /tmp/validate-wrk-install.log)"
+  else
+    log "wrk is missing and cannot be installed here (needs root and apt-get)"
+  fi
+  command -v wrk >/dev/null 2>&1 || { LOADGEN=java; log "falling back to bench/LoadGen.java"; }
+fi
+if [ "$LOADGEN" = wrk ]; then
+  [ "$WRK_THREADS" -ge 1 ] && [ "$WRK_THREADS" -le "$CLIENTS" ] || die "BENCH_WRK_THREADS must be 1..$CLIENTS"
+  wrk_version="$({ wrk -v 2>&1 || true; } | awk 'NR == 1 {print $2}')"
+  log "load generator: wrk $wrk_version, $WRK_THREADS thread(s), $CLIENTS connections"
+else
+  log "load generator: bench/LoadGen.java, $CLIENTS client threads"
+fi
 
 # ---- 1. build: the packaged app and the test classes (ValidateBenchmark), in our own build dir
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$APP" ]; then
@@ -114,14 +144,19 @@ done
 [ "$ready" = 1 ] || die "Gatewarden not ready after 120 s: $(curl -sS --cacert certs-test/ca.crt "https://127.0.0.1:$MPORT/q/health/ready")"
 log "Gatewarden ready (caches synced), management at $mgmt"
 
-# ---- 4. what each review gets: must be allowed, ideally without warnings
-post() { curl -sS --cacert certs-test/ca.crt -H 'Content-Type: application/json' --data-binary "@bench/reviews/$1.json" "https://127.0.0.1:$PORT/$2"; }
+# ---- 4. what each review gets: HTTP 200 and allowed from both endpoints, ideally without warnings
+# (the load runs check only the HTTP status of every answer; the verdict is checked here, once per endpoint)
+post() { curl -sS --cacert certs-test/ca.crt -H 'Content-Type: application/json' --data-binary "@bench/reviews/$1.json" \
+  -o "$3" -w '%{http_code}' "https://127.0.0.1:$PORT/$2"; }
 declare -A VERDICT
 for r in $REVIEWS; do
-  post "$r" validate >"$state/verdict-$r.json"
-  allowed="$(jq -r '.response.allowed' "$state/verdict-$r.json")"
+  for ep in allow validate; do
+    code="$(post "$r" "$ep" "$state/verdict-$r-$ep.json")"
+    allowed="$(jq -r '.response.allowed' "$state/verdict-$r-$ep.json" 2>/dev/null || echo '?')"
+    [ "$code" = 200 ] && [ "$allowed" = true ] || die "$r: /$ep answered HTTP $code, allowed=$allowed: $(head -c 600 "$state/verdict-$r-$ep.json")"
+  done
+  cp "$state/verdict-$r-validate.json" "$state/verdict-$r.json"
   warnings="$(jq -r '(.response.warnings // []) | length' "$state/verdict-$r.json")"
-  [ "$allowed" = true ] || die "$r is denied by /validate: $(cat "$state/verdict-$r.json")"
   VERDICT[$r]="allowed, $warnings warnings"
   [ "$warnings" = 0 ] || log "WARNING: $r draws warnings: $(jq -c '.response.warnings' "$state/verdict-$r.json")"
 done
@@ -134,18 +169,67 @@ metric() { # sum and count of the server-side review timer for /validate; live A
     /^gatewarden_cluster_live_reads_total/ {l=$NF}
     END {printf "%s %s %s\n", (s==""?0:s), (c==""?0:c), (l==""?-1:l)}'
 }
+server_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; } # utime + stime, clock ticks
+# One run with wrk: warm-up (not recorded), then the measured run; appends LoadGen's 13-column line to $tsv.raw:
+# label clients requests seconds req/s p50 p90 p99 max mean (µs) failures reconnects server-CPU-ticks
+run_wrk() { # review endpoint label
+  local url="https://127.0.0.1:$PORT/$2" out="$state/wrk-${3//|/-}" line t0 t1
+  if [ "$WARMUP" != 0 ]; then
+    WRK_BODY="bench/reviews/$1.json" wrk -t"$WRK_THREADS" -c"$CLIENTS" -d"${WARMUP}s" --timeout 10s \
+      -s bench/validate.lua "$url" >"$out.warmup.txt" 2>&1 || die "wrk failed on $1 /$2 (warm-up): $(cat "$out.warmup.txt")"
+    line="$(grep '^WRK_RESULT' "$out.warmup.txt")" || die "no result from wrk (warm-up): $(cat "$out.warmup.txt")"
+    [ "$(echo "$line" | awk '{print $10}')" = 0 ] || die "$1 /$2 warm-up failures: $(cat "$out.warmup.txt")"
+  fi
+  t0="$(server_ticks "$gw_pid")"
+  WRK_BODY="bench/reviews/$1.json" wrk -t"$WRK_THREADS" -c"$CLIENTS" -d"${DURATION}s" --timeout 10s --latency \
+    -s bench/validate.lua "$url" >"$out.txt" 2>&1 || die "wrk failed on $1 /$2: $(cat "$out.txt")"
+  t1="$(server_ticks "$gw_pid")"
+  line="$(grep '^WRK_RESULT' "$out.txt")" || die "no result from wrk: $(cat "$out.txt")"
+  # WRK_RESULT requests duration_us p50 p75 p90 p99 max mean failures non200 socket_errors timeouts
+  echo "$line" | awk -v label="$3" -v c="$CLIENTS" -v ticks="$((t1 - t0))" 'BEGIN {OFS = "\t"}
+    {print label, c, $2, sprintf("%.3f", $3 / 1e6), sprintf("%.1f", $2 / ($3 / 1e6)), $4, $6, $7, $8, $9, $10, $12, ticks}' >>"$tsv.raw"
+  printf '%-28s %s\n' "$3" "$(grep -A4 'Latency Distribution' "$out.txt" | tr -s ' \n' ' ') $(grep 'Requests/sec' "$out.txt")" >&2
+  [ "$(echo "$line" | awk '{print $10}')" = 0 ] || die "$1 /$2: failures in the measured run: $(cat "$out.txt")"
+}
 tsv="$state/results.tsv"
 : >"$tsv"
 hz="$(getconf CLK_TCK)"
+if [ -n "${BENCH_WAIT_LOAD:-}" ]; then
+  waited=0
+  while awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v t="$BENCH_WAIT_LOAD" 'BEGIN {exit !(l >= t)}'; do
+    [ "$waited" -ge "${BENCH_WAIT_MAX:-1500}" ] && { log "load average still $(cut -d' ' -f1-3 /proc/loadavg) after ${waited} s: running anyway"; break; }
+    log "load average $(cut -d' ' -f1-3 /proc/loadavg): waiting for < $BENCH_WAIT_LOAD"
+    sleep 20; waited=$((waited + 20))
+  done
+fi
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "load average before the runs: $load_before"
+# JIT warm-up of both endpoints with every review, not recorded: without it the first measured run (an
+# /allow run) still pays for C2 compilations and flatters the ratio of the first review.
+log "JIT warm-up: ${JIT_WARMUP} s per review and endpoint (not recorded)"
+for r in $REVIEWS; do
+  for ep in allow validate; do
+    if [ "$LOADGEN" = wrk ]; then
+      WRK_BODY="bench/reviews/$r.json" wrk -t"$WRK_THREADS" -c"$CLIENTS" -d"${JIT_WARMUP}s" -s bench/validate.lua \
+        "https://127.0.0.1:$PORT/$ep" >"$state/wrk-jit-$r-$ep.txt" 2>&1 || die "wrk failed on $r /$ep (JIT warm-up)"
+    else
+      java -XX:+UseSerialGC -Xss512k bench/LoadGen.java --url "https://127.0.0.1:$PORT/$ep" --body "bench/reviews/$r.json" \
+        --clients "$CLIENTS" --warmup 0 --duration "$JIT_WARMUP" --label "jit $r $ep" >/dev/null || die "LoadGen failed on $r /$ep (JIT warm-up)"
+    fi
+  done
+done
 for r in $REVIEWS; do
   pass_allow=0; pass_validate=0
   for ep in allow validate validate allow; do
     if [ "$ep" = allow ]; then pass_allow=$((pass_allow + 1)); pass=$pass_allow; else pass_validate=$((pass_validate + 1)); pass=$pass_validate; fi
     read -r s0 c0 l0 < <(metric)
-    java -XX:+UseSerialGC -Xss512k bench/LoadGen.java --url "https://127.0.0.1:$PORT/$ep" --body "bench/reviews/$r.json" \
-      --clients "$CLIENTS" --warmup "$WARMUP" --duration "$DURATION" --label "$r|$ep|$pass" --results "$tsv.raw" \
-      --server-pid "$gw_pid" || die "LoadGen failed on $r /$ep"
+    if [ "$LOADGEN" = wrk ]; then
+      run_wrk "$r" "$ep" "$r|$ep|$pass"
+    else
+      java -XX:+UseSerialGC -Xss512k bench/LoadGen.java --url "https://127.0.0.1:$PORT/$ep" --body "bench/reviews/$r.json" \
+        --clients "$CLIENTS" --warmup "$WARMUP" --duration "$DURATION" --label "$r|$ep|$pass" --results "$tsv.raw" \
+        --server-pid "$gw_pid" || die "LoadGen failed on $r /$ep"
+    fi
     read -r s1 c1 l1 < <(metric)
     # LoadGen's line (13 columns, the 13th the server's CPU ticks in the measured period), then the
     # validate timer's sum and count and the live API reads over the whole run (warm-up included)
@@ -163,9 +247,13 @@ mkdir -p "$(dirname "$OUT")"
   echo "# Validate benchmark: /validate vs the /allow baseline"
   echo
   echo "Generated by \`bench/validate.sh\` on $(date -u +%Y-%m-%dT%H:%M:%SZ); app built from commit $(cat "$BUILD_DIR.built-from" 2>/dev/null || echo '? (BENCH_SKIP_BUILD)')."
-  echo "$(nproc) cores, load average $load_before before / $load_after after (other builds share the machine: read the ratios, not the absolute figures)."
+  echo "$(nproc) cores, load average $load_before before (the JIT warm-up and the runs) / $load_after after (other builds share the machine, and the 16 clients' requests count in it too: read the ratios, not the absolute figures)."
   echo "Gatewarden: \`$APP\` (prod profile, JVM defaults${BENCH_JAVA_OPTS:+, options \`$BENCH_JAVA_OPTS\`}), real kube-apiserver $(sed -n 's/^cluster \(https[^ ]*\).*/\1/p' "$state/ready"); $BACKGROUND background Gateways in the cluster."
-  echo "Load: $CLIENTS clients, one TLS keep-alive connection each, closed loop; ${WARMUP} s warm-up + ${DURATION} s measured per run; runs in the order allow, validate, validate, allow per review."
+  if [ "$LOADGEN" = wrk ]; then
+    echo "Load: wrk $wrk_version (\`wrk -t$WRK_THREADS -c$CLIENTS -d${DURATION}s --latency -s bench/validate.lua\`): $CLIENTS TLS keep-alive connections on $WRK_THREADS generator thread(s), closed loop, every answer must be HTTP 200 (the verdict is checked once per endpoint with curl); ${WARMUP} s warm-up run + ${DURATION} s measured run per endpoint; runs in the order allow, validate, validate, allow per review, after a ${JIT_WARMUP} s JIT warm-up of each endpoint with each review. Percentiles from wrk's latency histogram (µs, 3 significant digits)."
+  else
+    echo "Load: bench/LoadGen.java, $CLIENTS clients, one TLS keep-alive connection each, closed loop; ${WARMUP} s warm-up + ${DURATION} s measured per run; runs in the order allow, validate, validate, allow per review, after a ${JIT_WARMUP} s JIT warm-up of each endpoint with each review."
+  fi
   echo
   echo "Verdicts: $(for r in $REVIEWS; do printf '%s: %s; ' "$r" "${VERDICT[$r]}"; done)internal errors logged: $errors_logged."
   echo
