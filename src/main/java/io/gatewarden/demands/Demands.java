@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 /** Derives which credentials the resources need, and where: the one derivation of that fact. */
 public final class Demands {
     static final String SDS_PREFIX = "kubernetes://";
+    /** Istio reads a credential's CA from a secret named like it plus this suffix, when present. */
+    public static final String CA_SUFFIX = "-cacert";
     private static final Pattern SECRET_NAME =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Set<String> TERMINATING_MODES = Set.of("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL");

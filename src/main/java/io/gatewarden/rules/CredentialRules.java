@@ -84,7 +84,7 @@ public final class CredentialRules implements Rule {
                         + (reissued ? reissue : "reissue it with those names or a matching wildcard")), reissued));
             }
         }
-        if (ref.mutual() && !inspection.hasCa() && facts.secret(ref.namespace(), ref.secretName() + "-cacert").isEmpty()) {
+        if (ref.mutual() && !inspection.hasCa() && facts.secret(ref.namespace(), ref.secretName() + Demands.CA_SUFFIX).isEmpty()) {
             out.add(demote(Diagnostic.of(Code.GW310, r, ref.field(), prefix + "has no CA to verify client certificates "
                     + "(tls.mode MUTUAL/OPTIONAL_MUTUAL): " + (reissued ? reissue : "add a ca.crt key to it, or create "
                     + "secret " + ref.namespace() + "/" + ref.secretName() + "-cacert with the client CA")), reissued));

@@ -1,6 +1,7 @@
 package io.gatewarden.rules;
 
 import io.gatewarden.cluster.Workload;
+import io.gatewarden.demands.Demands;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.model.DestinationRule;
@@ -26,7 +27,6 @@ import java.util.TreeSet;
  * Whether the credential's secret exists is EG609 ({@link OriginationCredentialRules}).
  */
 public final class DestinationRuleRules implements Rule {
-    private static final String CA_SUFFIX = "-cacert";
 
     @Override
     public Kind kind() {
@@ -35,7 +35,7 @@ public final class DestinationRuleRules implements Rule {
 
     @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
-        DestinationRule dr = DestinationRule.parse(resource);
+        DestinationRule dr = facts.destinationRule(resource);
         out.addAll(dr.shapeErrors());
         boolean selector = dr.workloadSelector() != null;
         String credentialSample = null;
@@ -76,7 +76,7 @@ public final class DestinationRuleRules implements Rule {
                             + " accepts any server certificate, so anyone on the path can impersonate the server; "
                             + "remove insecureSkipVerify" + (ca || credentialApplies ? ""
                             : " and set caCertificates to the CA bundle that signs the server's certificate, or "
-                            + "credentialName with a workloadSelector and a <name>" + CA_SUFFIX + " secret")));
+                            + "credentialName with a workloadSelector and a <name>" + Demands.CA_SUFFIX + " secret")));
             return;
         }
         if (ca || credentialApplies) {
@@ -89,7 +89,7 @@ public final class DestinationRuleRules implements Rule {
                 + " without caCertificates" + ignored + ": the proxy checks the server certificate of " + host(dr)
                 + " only against its system trust store when VERIFY_CERTIFICATE_AT_CLIENT is on, otherwise not "
                 + "at all; set caCertificates to the CA bundle that signs the server's certificate, or use "
-                + "credentialName with a workloadSelector and a <name>" + CA_SUFFIX + " secret"));
+                + "credentialName with a workloadSelector and a <name>" + Demands.CA_SUFFIX + " secret"));
     }
 
     /** EG607. */

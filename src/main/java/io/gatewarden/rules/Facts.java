@@ -57,19 +57,23 @@ public final class Facts {
         return allGateways;
     }
 
-    /** Every DestinationRule the view holds (including one under review), parsed once per evaluation. */
+    /** Every DestinationRule the view holds (including one under review), parsed. */
     public List<DestinationRule> destinationRules() {
-        return memo("Facts.destinationRules", k -> {
-            Map<Resource, DestinationRule> stored = shared("Facts.storedDestinationRules", () -> {
-                Map<Resource, DestinationRule> m = new IdentityHashMap<>();
-                for (Resource r : view.stored().resources(Kind.DESTINATION_RULE)) {
-                    m.put(r, DestinationRule.parse(r));
-                }
-                return java.util.Collections.unmodifiableMap(m);
-            });
-            return view.resources(Kind.DESTINATION_RULE).stream()
-                    .map(r -> stored.containsKey(r) ? stored.get(r) : DestinationRule.parse(r)).toList();
+        return memo("Facts.destinationRules",
+                k -> view.resources(Kind.DESTINATION_RULE).stream().map(this::destinationRule).toList());
+    }
+
+    /** A DestinationRule parsed once per evaluation; stored ones once per cluster state. */
+    public DestinationRule destinationRule(Resource r) {
+        Map<Resource, DestinationRule> stored = shared("Facts.storedDestinationRules", () -> {
+            Map<Resource, DestinationRule> m = new IdentityHashMap<>();
+            for (Resource s : view.stored().resources(Kind.DESTINATION_RULE)) {
+                m.put(s, DestinationRule.parse(s));
+            }
+            return java.util.Collections.unmodifiableMap(m);
         });
+        DestinationRule parsed = stored.get(r);
+        return parsed != null ? parsed : memo("DestinationRule:" + r.ref(), k -> DestinationRule.parse(r));
     }
 
     /** The stored Gateways only, parsed: what indexes shared across reviews are built from. */

@@ -21,7 +21,6 @@ import java.util.Optional;
  * Without a workloadSelector sidecars ignore the credential (EG608), so this rule is silent.
  */
 public final class OriginationCredentialRules implements Rule {
-    private static final String CA_SUFFIX = "-cacert";
 
     @Override
     public Kind kind() {
@@ -30,7 +29,7 @@ public final class OriginationCredentialRules implements Rule {
 
     @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
-        DestinationRule dr = DestinationRule.parse(resource);
+        DestinationRule dr = facts.destinationRule(resource);
         if (dr.workloadSelector() == null) {
             return;
         }
@@ -53,12 +52,12 @@ public final class OriginationCredentialRules implements Rule {
                 clients.stream().filter(c -> c.field().equals(field)).findFirst()
                         .ifPresent(ref -> clientCertificate(resource, ref, secret, facts, out));
             }
-            if (!hasCa(secret) && !hasCa(facts.secret(ns, name.name() + CA_SUFFIX))) {
+            if (!hasCa(secret) && !hasCa(facts.secret(ns, name.name() + Demands.CA_SUFFIX))) {
                 out.add(Diagnostic.of(Code.EG609, resource, field, "no CA to verify the server certificate of "
                         + (dr.host() == null ? "spec.host" : dr.host()) + ": neither secret " + ns + "/" + name.name()
-                        + CA_SUFFIX + " nor a ca.crt or cacert key in " + ns + "/" + name.name()
+                        + Demands.CA_SUFFIX + " nor a ca.crt or cacert key in " + ns + "/" + name.name()
                         + " exists, so the egress gateway cannot complete the TLS handshake; create secret "
-                        + name.name() + CA_SUFFIX + " in " + ns + " with key ca.crt holding the CA that signs "
+                        + name.name() + Demands.CA_SUFFIX + " in " + ns + " with key ca.crt holding the CA that signs "
                         + (dr.host() == null ? "the server" : dr.host()) + "'s certificate (Gatewarden cannot know it)"));
             }
         }
