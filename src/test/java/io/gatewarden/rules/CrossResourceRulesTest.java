@@ -1,10 +1,8 @@
 package io.gatewarden.rules;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
@@ -90,23 +88,11 @@ class CrossResourceRulesTest {
                 """.formatted(name, spec.indent(2).stripTrailing());
     }
 
-    static List<Resource> resources(String... yamls) throws Exception {
-        List<Resource> out = new ArrayList<>();
-        for (String yaml : yamls) {
-            YAMLParser parser = new YAMLFactory().createParser(yaml);
-            for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
-                if (doc != null && doc.isObject()) {
-                    out.add(Resource.of(doc, "default", "test"));
-                }
-            }
-        }
-        return out;
-    }
 
     /** Findings of the codes of this test (GW4xx, RT5xx) for every resource. */
     static List<Diagnostic> analyze(String... yamls) throws Exception {
         Engine engine = new Engine(RuleSettings.defaults());
-        List<Diagnostic> all = engine.checkAll(engine.facts(new StaticClusterView(resources(yamls))));
+        List<Diagnostic> all = engine.checkAll(engine.facts(new StaticClusterView(TestManifests.resources(yamls))));
         List<Diagnostic> ours = all.stream()
                 .filter(d -> d.code().name().startsWith("GW4") || d.code().name().startsWith("RT5")).toList();
         if (System.getProperty("printFindings") != null) {
@@ -117,7 +103,7 @@ class CrossResourceRulesTest {
 
     /** Only this test's two rule families, timed: the scale tests measure these rules, not the others. */
     static List<Diagnostic> analyzeTimed(long maxMillis, String yaml) throws Exception {
-        StaticClusterView view = new StaticClusterView(resources(yaml));
+        StaticClusterView view = new StaticClusterView(TestManifests.resources(yaml));
         Engine engine = new Engine(RuleSettings.defaults(), List.of(new GatewayConflictRules(), new RouteRules()));
         long start = System.nanoTime();
         List<Diagnostic> ds = engine.checkAll(engine.facts(view));
@@ -447,7 +433,7 @@ class CrossResourceRulesTest {
 
     @Test
     void modelReadsBindingsAndPaths() throws Exception {
-        VirtualService v = VirtualService.parse(resources(vs("v", """
+        VirtualService v = VirtualService.parse(TestManifests.resources(vs("v", """
                 hosts: [a.example.com]
                 tls:
                 - match: [{sniHosts: [a.example.com], gateways: [gw]}]
@@ -461,8 +447,8 @@ class CrossResourceRulesTest {
         assertEquals("spec.tls[0].match[0].gateways[0]", r.matches().get(0).gateways().get(0).path());
         assertEquals("spec.tls[0].route[1].destination.host", r.destinations().get(1).path());
         assertEquals(List.of(), v.shapeErrors());
-        assertEquals(List.of(), VirtualService.parse(resources(vs("w", "gateways: []")).get(0)).hosts());
-        assertTrue(VirtualService.parse(resources(vs("w", "gateways: []")).get(0)).boundToMesh());
+        assertEquals(List.of(), VirtualService.parse(TestManifests.resources(vs("w", "gateways: []")).get(0)).hosts());
+        assertTrue(VirtualService.parse(TestManifests.resources(vs("w", "gateways: []")).get(0)).boundToMesh());
     }
 
     @Test

@@ -1,9 +1,5 @@
 package io.gatewarden.rules;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.gatewarden.cluster.OverlayClusterView;
 import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.diagnostics.Code;
@@ -11,7 +7,6 @@ import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.model.Resource;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** EG606–EG608 (DestinationRuleRules) and EG611 (EgressRoutingRules): odd input and scale. */
 class DestinationRuleRulesTest {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private static final String EGRESS_GATEWAY = """
             apiVersion: apps/v1
@@ -48,18 +42,6 @@ class DestinationRuleRulesTest {
                 tls: {mode: PASSTHROUGH}
             """;
 
-    private static List<Resource> resources(String... yamls) throws Exception {
-        List<Resource> out = new ArrayList<>();
-        for (String yaml : yamls) {
-            YAMLParser parser = new YAMLFactory().createParser(yaml);
-            for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
-                if (doc != null && doc.isObject()) {
-                    out.add(Resource.of(doc, "default", "test"));
-                }
-            }
-        }
-        return out;
-    }
 
     private static String dr(String spec) {
         return """
@@ -84,7 +66,7 @@ class DestinationRuleRulesTest {
     /** Findings of the two rule families under test only. */
     private static List<Diagnostic> run(String... yamls) throws Exception {
         Engine engine = new Engine(RuleSettings.defaults(), List.of(new DestinationRuleRules(), new EgressRoutingRules()));
-        List<Diagnostic> ds = engine.checkAll(engine.facts(new StaticClusterView(resources(yamls))));
+        List<Diagnostic> ds = engine.checkAll(engine.facts(new StaticClusterView(TestManifests.resources(yamls))));
         if (System.getProperty("printFindings") != null) {
             ds.forEach(d -> System.out.println(d.toLine()));
         }
@@ -151,7 +133,7 @@ class DestinationRuleRulesTest {
             };
             spec.append("  - port: {number: ").append(1 + i).append("}\n    tls: ").append(tls).append('\n');
         }
-        List<Resource> rs = resources(EGRESS_GATEWAY, dr(spec.toString()));
+        List<Resource> rs = TestManifests.resources(EGRESS_GATEWAY, dr(spec.toString()));
         Engine engine = new Engine(RuleSettings.defaults(), List.of(new DestinationRuleRules()));
         long start = System.nanoTime();
         List<Diagnostic> ds = engine.checkAll(engine.facts(new StaticClusterView(rs)));
@@ -194,7 +176,7 @@ class DestinationRuleRulesTest {
                   hosts:
                 %s
                 """.formatted(se.toString().indent(2).stripTrailing());
-        List<Resource> rs = resources(EGRESS_GATEWAY, mesh, gateway, entry);
+        List<Resource> rs = TestManifests.resources(EGRESS_GATEWAY, mesh, gateway, entry);
         Engine engine = new Engine(RuleSettings.defaults(), List.of(new EgressRoutingRules()));
         long start = System.nanoTime();
         List<Diagnostic> ds = engine.checkAll(engine.facts(new StaticClusterView(rs)));
@@ -224,18 +206,18 @@ class DestinationRuleRulesTest {
                   route: [{destination: {host: api.example.com}}]""";
         String head = "hosts: [api.example.com]\ngateways: [mesh, istio-system/egress]\ntls:\n";
         String complete = vs("api", head + meshRoute + "\n" + gatewayRoute);
-        StaticClusterView stored = new StaticClusterView(resources(EGRESS_GATEWAY, entry, complete));
+        StaticClusterView stored = new StaticClusterView(TestManifests.resources(EGRESS_GATEWAY, entry, complete));
         Engine engine = new Engine(RuleSettings.defaults(), List.of(new EgressRoutingRules()));
         assertEquals(0, count(engine.checkAll(engine.facts(stored)), Code.EG611));
 
         // under review, the VirtualService drops its gateway route: its stored version no longer counts
-        Resource noGatewayRoute = resources(vs("api", head + meshRoute)).get(0);
+        Resource noGatewayRoute = TestManifests.resources(vs("api", head + meshRoute)).get(0);
         List<Diagnostic> ds = engine.check(noGatewayRoute, engine.facts(new OverlayClusterView(stored, noGatewayRoute)));
         assertEquals(1, count(ds, Code.EG611), ds.toString());
         assertEquals("spec.tls[0].route[0].destination.host", ds.get(0).field());
 
         // ... and drops its mesh route instead
-        Resource noMeshRoute = resources(vs("api", head + gatewayRoute)).get(0);
+        Resource noMeshRoute = TestManifests.resources(vs("api", head + gatewayRoute)).get(0);
         ds = engine.check(noMeshRoute, engine.facts(new OverlayClusterView(stored, noMeshRoute)));
         assertEquals(1, count(ds, Code.EG611), ds.toString());
         assertEquals("spec.tls[0].match[0].gateways[0]", ds.get(0).field());
@@ -244,7 +226,7 @@ class DestinationRuleRulesTest {
 
         // another stored VirtualService holding the gateway route completes it
         String other = vs("api-gw", "hosts: [api.example.com]\ngateways: [istio-system/egress]\ntls:\n" + gatewayRoute);
-        StaticClusterView withOther = new StaticClusterView(resources(EGRESS_GATEWAY, entry, complete, other));
+        StaticClusterView withOther = new StaticClusterView(TestManifests.resources(EGRESS_GATEWAY, entry, complete, other));
         ds = engine.check(noGatewayRoute, engine.facts(new OverlayClusterView(withOther, noGatewayRoute)));
         assertEquals(0, count(ds, Code.EG611), ds.toString());
     }

@@ -3,7 +3,6 @@ package io.gatewarden.rules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.gatewarden.cluster.OverlayClusterView;
 import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.diagnostics.Code;
@@ -13,7 +12,6 @@ import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServiceEntry;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,18 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServiceEntryRulesTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    static List<Resource> resources(String... yamls) throws Exception {
-        List<Resource> out = new ArrayList<>();
-        for (String yaml : yamls) {
-            YAMLParser parser = new YAMLFactory().createParser(yaml);
-            for (JsonNode doc : YAML.readValues(parser, JsonNode.class).readAll()) {
-                if (doc != null && doc.isObject()) {
-                    out.add(Resource.of(doc, "default", "test"));
-                }
-            }
-        }
-        return out;
-    }
 
     private static String se(String name, String namespace, String spec) {
         return """
@@ -51,7 +37,7 @@ class ServiceEntryRulesTest {
 
     private static List<Diagnostic> analyze(RuleSettings settings, String... yamls) throws Exception {
         Engine engine = new Engine(settings);
-        List<Diagnostic> ds = engine.checkAll(engine.facts(new StaticClusterView(resources(yamls))));
+        List<Diagnostic> ds = engine.checkAll(engine.facts(new StaticClusterView(TestManifests.resources(yamls))));
         if (System.getProperty("printFindings") != null) {
             ds.forEach(d -> System.out.println(d.toLine()));
         }
@@ -153,12 +139,12 @@ class ServiceEntryRulesTest {
 
     @Test
     void defaultsAreMeshExternalAndNone() throws Exception {
-        ServiceEntry e = ServiceEntry.parse(resources(se("a", "default", "hosts: [api.example.com]")).get(0));
+        ServiceEntry e = ServiceEntry.parse(TestManifests.resources(se("a", "default", "hosts: [api.example.com]")).get(0));
         assertEquals("MESH_EXTERNAL", e.location());
         assertEquals("NONE", e.resolution());
         assertTrue(e.meshExternal());
         assertEquals(0, e.endpoints());
-        ServiceEntry f = ServiceEntry.parse(resources(se("a", "default", """
+        ServiceEntry f = ServiceEntry.parse(TestManifests.resources(se("a", "default", """
                 hosts: [api.example.com]
                 location: mesh_internal
                 resolution: dns
@@ -210,7 +196,7 @@ class ServiceEntryRulesTest {
             String name = i % 7 == 6 ? "p" + (i - 1) : "p" + i;
             ports.append("- {number: ").append(number).append(", name: ").append(name).append(", protocol: HTTPS}\n");
         }
-        List<Resource> rs = resources(se("many", "default", ports.toString()), se("other", "shop", """
+        List<Resource> rs = TestManifests.resources(se("many", "default", ports.toString()), se("other", "shop", """
                 hosts: [api.example.com]
                 ports:
                 - {number: 1000, name: tls, protocol: TLS}"""));
@@ -239,7 +225,7 @@ class ServiceEntryRulesTest {
                     ports:
                     - {number: 443, name: p, protocol: %s}""".formatted(i % 2 == 0 ? "HTTPS" : "TLS"))).append("---\n");
         }
-        List<Resource> rs = resources(yaml.toString());
+        List<Resource> rs = TestManifests.resources(yaml.toString());
         Engine engine = new Engine(RuleSettings.defaults());
         long start = System.nanoTime();
         List<Diagnostic> ds = engine.checkAll(engine.facts(new StaticClusterView(rs)));
@@ -253,12 +239,12 @@ class ServiceEntryRulesTest {
 
     @Test
     void conflictAtAdmissionIgnoresTheStoredVersionOfItself() throws Exception {
-        List<Resource> stored = resources(se("partner", "shop", """
+        List<Resource> stored = TestManifests.resources(se("partner", "shop", """
                 hosts: [api.partner.example.com]
                 ports:
                 - {number: 443, name: tls, protocol: TLS}"""));
         StaticClusterView base = new StaticClusterView(stored);
-        Resource updated = resources(se("partner", "shop", """
+        Resource updated = TestManifests.resources(se("partner", "shop", """
                 hosts: [api.partner.example.com]
                 ports:
                 - {number: 443, name: https, protocol: HTTPS}""")).get(0);
@@ -266,7 +252,7 @@ class ServiceEntryRulesTest {
         List<Diagnostic> ds = engine.check(updated, engine.facts(new OverlayClusterView(base, updated)));
         assertEquals(List.of(), keys(ds));
 
-        Resource other = resources(se("partner-https", "payments", """
+        Resource other = TestManifests.resources(se("partner-https", "payments", """
                 hosts: [API.partner.example.com.]
                 ports:
                 - {number: 443, name: https, protocol: HTTPS}""")).get(0);
@@ -294,7 +280,7 @@ class ServiceEntryRulesTest {
 
     @Test
     void allowListCombinesSettingsClusterKeyAndNamespaceKey() throws Exception {
-        List<Resource> rs = resources("""
+        List<Resource> rs = TestManifests.resources("""
                 apiVersion: v1
                 kind: ConfigMap
                 metadata: {name: gatewarden-egress-policy, namespace: gatewarden}
