@@ -314,7 +314,7 @@ public class CertificateManager {
                 case CREATED, UPDATED -> {
                     metrics.issued(reason[0], System.nanoTime() - start);
                     LOG.infof("%s secret %s for %s: %s", outcome == SecretWriter.Outcome.CREATED ? "created" : "renewed",
-                            key, String.join(",", demand.forResources()), reason[0].text());
+                            key, demand.forResources(), reason[0].text());
                     events.issued(demand, outcome == SecretWriter.Outcome.CREATED, reason[0]);
                 }
                 case UNMANAGED -> LOG.warnf("secret %s appeared without the %s label; left untouched", key,

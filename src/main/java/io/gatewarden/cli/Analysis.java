@@ -8,6 +8,7 @@ import io.gatewarden.certificates.RenewalPolicy;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
 import io.gatewarden.diagnostics.Diagnostic;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.diagnostics.Severity;
 import io.gatewarden.model.Resource;
 import io.gatewarden.rules.Engine;
@@ -24,6 +25,11 @@ public record Analysis(List<Diagnostic> diagnostics, List<PlanEntry> plan) {
                 Plan.of(facts, RenewalPolicy.defaults().offline(engine.settings().clock())));
     }
 
+    /** {@code Kind/namespace/name,...}: the plan's "for", as analyze has always printed it. */
+    private static String displayed(List<ObjectRef> refs) {
+        return String.join(",", refs.stream().map(ObjectRef::display).toList());
+    }
+
     public boolean hasErrors() {
         return diagnostics.stream().anyMatch(d -> d.severity() == Severity.ERROR);
     }
@@ -36,7 +42,7 @@ public record Analysis(List<Diagnostic> diagnostics, List<PlanEntry> plan) {
         for (PlanEntry p : plan) {
             sb.append("PLAN ").append(p.action()).append(' ').append(p.namespace()).append('/').append(p.name())
                     .append(" dnsNames=").append(String.join(",", p.dnsNames()))
-                    .append(" for ").append(String.join(",", p.forResources())).append(" reason=").append(p.reason().label())
+                    .append(" for ").append(displayed(p.forResources())).append(" reason=").append(p.reason().label())
                     .append('\n');
         }
         return sb.toString();
@@ -54,7 +60,7 @@ public record Analysis(List<Diagnostic> diagnostics, List<PlanEntry> plan) {
         for (PlanEntry p : plan) {
             ObjectNode o = ps.addObject().put("action", p.action()).put("namespace", p.namespace()).put("name", p.name());
             p.dnsNames().forEach(o.putArray("dnsNames")::add);
-            o.put("for", String.join(",", p.forResources()));
+            o.put("for", displayed(p.forResources()));
             o.put("reason", p.reason().label());
         }
         return root;

@@ -1,5 +1,6 @@
 package io.gatewarden.demands;
 
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
@@ -21,7 +22,6 @@ public final class Demands {
     public static final String CA_SUFFIX = "-cacert";
     private static final Pattern SECRET_NAME =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Set<String> TERMINATING_MODES = Set.of("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL");
 
     private Demands() {
     }
@@ -36,12 +36,11 @@ public final class Demands {
         boolean fallback = facts.workloadNamespaces(gw).isEmpty();
         for (IstioGateway.Server server : gw.servers()) {
             // An unset mode is PASSTHROUGH to Istio: no credential is read (GW204 warns).
-            if (server == null || server.tls() == null || server.tls().modeUpper() == null
-                    || !TERMINATING_MODES.contains(server.tls().modeUpper())) {
+            if (server == null || server.tls() == null || !server.tls().servesOwnCertificate()) {
                 continue;
             }
             List<String> dnsNames = dnsNames(server.hosts());
-            boolean mutual = !"SIMPLE".equals(server.tls().modeUpper());
+            boolean mutual = server.tls().tlsMode().verifiesClients();
             for (Map.Entry<String, String> cred : server.tls().credentials()) {
                 SecretName name = SecretName.parse(cred.getValue());
                 for (String ns : namespaces) {
@@ -122,7 +121,7 @@ public final class Demands {
         List<CredentialDemand> demands = new ArrayList<>();
         for (List<CredentialRef> refs : grouped.values()) {
             TreeSet<String> names = new TreeSet<>();
-            TreeMap<String, String> owners = new TreeMap<>(); // owner -> requested key algorithm
+            TreeMap<ObjectRef, String> owners = new TreeMap<>(CredentialDemand.ORDER); // owner -> requested key algorithm
             boolean ca = false;
             boolean server = false;
             boolean client = false;

@@ -8,6 +8,7 @@ import io.gatewarden.model.IstioGateway.Port;
 import io.gatewarden.model.IstioGateway.Server;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ServerProtocol;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,10 +24,6 @@ import java.util.regex.Pattern;
  * field they concern. Every loop is linear in the number of servers and hosts.
  */
 public final class GatewayStructureRules implements Rule {
-    /** GW105: the protocols a Gateway server accepts, compared upper-cased. */
-    private static final List<String> PROTOCOLS =
-            List.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "REDIS", "MYSQL", "TCP", "TLS");
-    static final Set<String> KNOWN_PROTOCOLS = Set.copyOf(PROTOCOLS);
     private static final int MIN_PORT = 1;
     private static final int MAX_PORT = 65535;
     /** GW104: port 0 is allowed only for a server bound to a Unix domain socket. */
@@ -127,10 +124,10 @@ public final class GatewayStructureRules implements Rule {
     private static void protocol(Server s, Findings f) {
         Port port = s.port();
         String field = s.path() + ".port.protocol";
-        String choices = String.join(", ", PROTOCOLS);
+        String choices = String.join(", ", ServerProtocol.labels());
         if (port.protocol() == null || port.protocol().isEmpty()) {
             f.add(Code.GW105, field, "port.protocol is missing: set one of " + choices);
-        } else if (!KNOWN_PROTOCOLS.contains(port.protocolUpper())) {
+        } else if (port.knownProtocol() == null) {
             f.add(Code.GW105, field, "port.protocol " + Findings.quote(port.protocol())
                     + " is not a Gateway protocol: use one of " + choices);
         }

@@ -8,6 +8,7 @@ import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.TlsMode;
 import io.gatewarden.model.VirtualService;
 
 import java.util.ArrayList;
@@ -154,8 +155,8 @@ public final class RouteRules implements Rule {
             if (server == null || server.tls() == null) {
                 continue;
             }
-            String mode = server.tls().modeUpper();
-            if (!"PASSTHROUGH".equals(mode) && !"AUTO_PASSTHROUGH".equals(mode)) {
+            TlsMode mode = server.tls().tlsMode();
+            if (mode == null || !mode.passthrough()) {
                 continue;
             }
             for (String host : server.hosts()) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.demands.RenewalCheck;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
@@ -82,7 +83,7 @@ class CertificateManagerCheckTest {
     private static CredentialDemand demand(int i) {
         String name = String.format("app-%05d", i);
         return new CredentialDemand("istio-system", name + "-tls", List.of(name + ".example.com"), false,
-                CredentialDemand.Purpose.SERVER, List.of("Gateway/team/" + name), null);
+                CredentialDemand.Purpose.SERVER, List.of(ObjectRef.parse("Gateway/team/" + name, "networking.istio.io")), null);
     }
 
     private static SecretData secret(CredentialDemand d, IssuedCertificate issued) {

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.demands.RenewalCheck;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
@@ -294,11 +295,11 @@ class RenewalPolicyTest {
     @Test
     void usageChangedWhenTheSecretStartsServingAnotherPurpose() {
         CredentialDemand both = new CredentialDemand("istio-ingress", "shop-tls", NAMES, false,
-                CredentialDemand.Purpose.SERVER_AND_CLIENT, List.of("DestinationRule/istio-ingress/out"), null);
+                CredentialDemand.Purpose.SERVER_AND_CLIENT, List.of(ObjectRef.parse("DestinationRule/istio-ingress/out", "networking.istio.io")), null);
         assertEquals(Optional.of(IssuanceReason.USAGE_CHANGED), check(secret(ISSUED, both), both, T0),
                 "a server-only certificate cannot authenticate a client");
         CredentialDemand client = new CredentialDemand("istio-ingress", "shop-tls", NAMES, false,
-                CredentialDemand.Purpose.CLIENT, List.of("DestinationRule/istio-ingress/out"), null);
+                CredentialDemand.Purpose.CLIENT, List.of(ObjectRef.parse("DestinationRule/istio-ingress/out", "networking.istio.io")), null);
         IssuedCertificate clientCert = ISSUER.issue(new LeafRequest(NAMES, KeyAlgorithm.EC_P256, Duration.ofDays(90),
                 true, false), CA, CLOCK);
         assertEquals(Optional.empty(), check(secret(clientCert, client), client, T0));
@@ -318,7 +319,7 @@ class RenewalPolicyTest {
 
     private static CredentialDemand demand(List<String> names, boolean mutual) {
         return new CredentialDemand("istio-ingress", "shop-tls", names, mutual, CredentialDemand.Purpose.SERVER,
-                List.of("Gateway/istio-ingress/shop"), null);
+                List.of(ObjectRef.parse("Gateway/istio-ingress/shop", "networking.istio.io")), null);
     }
 
     private static IssuedCertificate issue(List<String> names, Duration lifetime) {

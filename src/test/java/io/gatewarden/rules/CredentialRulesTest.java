@@ -12,6 +12,7 @@ import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.diagnostics.Severity;
@@ -111,7 +112,7 @@ class CredentialRulesTest {
         PlanEntry entry = plan.get(0);
         assertEquals("istio-system/shared-tls", entry.namespace() + "/" + entry.name());
         assertEquals(SERVERS, entry.dnsNames().size());
-        assertEquals(List.of("Gateway/default/big"), entry.forResources());
+        assertEquals(List.of(new ObjectRef("networking.istio.io", "Gateway", "default", "big")), entry.forResources());
     }
 
     @Test
