@@ -1,21 +1,12 @@
 package io.gatewarden.model;
 
-import java.util.Locale;
-
 /** An Istio Gateway server's {@code tls.mode}. Unset means PASSTHROUGH to Istio. */
 public enum TlsMode {
     PASSTHROUGH, SIMPLE, MUTUAL, AUTO_PASSTHROUGH, ISTIO_MUTUAL, OPTIONAL_MUTUAL;
 
     /** The mode a value names, ignoring case; null when unset or unknown. */
     public static TlsMode parse(String value) {
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        try {
-            return valueOf(value.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return Vocabulary.parse(TlsMode.class, value);
     }
 
     /** Terminates TLS with the server's own certificate, read from credentialName or files. */

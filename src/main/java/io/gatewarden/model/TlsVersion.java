@@ -1,7 +1,5 @@
 package io.gatewarden.model;
 
-import java.util.Locale;
-
 /** {@code minProtocolVersion} / {@code maxProtocolVersion} values, in increasing order after TLS_AUTO. */
 public enum TlsVersion {
     TLS_AUTO, TLSV1_0, TLSV1_1, TLSV1_2, TLSV1_3;
@@ -11,14 +9,7 @@ public enum TlsVersion {
 
     /** The version a value names, ignoring case; null when unset or unknown. */
     public static TlsVersion parse(String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return valueOf(value.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return Vocabulary.parse(TlsVersion.class, value);
     }
 
     /** A concrete version (not TLS_AUTO), comparable with {@link #compareTo}. */
