@@ -1,5 +1,6 @@
 package io.gatewarden.certificates;
 
+import io.gatewarden.demands.IssuanceReason;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,5 +1,7 @@
 package io.gatewarden.certificates;
 
+import io.gatewarden.demands.RenewalPolicy;
+import io.gatewarden.demands.IssuanceReason;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
@@ -9,7 +11,6 @@ import io.gatewarden.cluster.InformerClusterView;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.config.Durations;
 import io.gatewarden.config.GatewardenConfig;
-import io.gatewarden.config.Settings;
 import io.gatewarden.demands.CredentialDemand;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
@@ -19,7 +20,9 @@ import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.IssuedCertificate;
 import io.gatewarden.pki.KeyAlgorithm;
 import io.gatewarden.pki.LeafRequest;
-import io.gatewarden.rules.Facts;
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.facts.SecretAssessments;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -84,6 +87,8 @@ public class CertificateManager {
     private CertificateEvents events;
     private CertificateMetrics metrics;
     private RenewalPolicy policy;
+    private RuleSettings settings;
+    private SecretAssessments assessments;
 
     /** A secret found fine for a demand stays fine, without re-parsing, until its renewal time. */
     private record VerifiedUntil(SecretData secret, CredentialDemand demand, String issuer, Instant renewAt) {
@@ -99,8 +104,9 @@ public class CertificateManager {
                 Durations.parse(config.certificates().caLifetime()), clock);
         events = new CertificateEvents(client, config.identity());
         metrics = new CertificateMetrics(registry, clock);
-        policy = new RenewalPolicy(config.certificates().renewBeforeFraction(),
-                config.certificates().renewBefore().map(Durations::parse).orElse(null));
+        settings = RuleSettings.from(config, clock);
+        assessments = view.derived().get(SecretAssessments.DERIVATION);
+        policy = new RenewalPolicy(settings.renewal());
         backoff.max = Durations.parse(config.certificates().maxBackoff());
         view.addListener(wake::release);
         running = true;
@@ -196,7 +202,7 @@ public class CertificateManager {
             return ca == null ? Duration.ofSeconds(1) : Durations.parse(config.certificates().sweepInterval());
         }
         Instant now = clock.instant();
-        Facts facts = new Facts(view, Settings.rules(config, clock));
+        Facts facts = new Facts(view, settings);
         List<PlanEntry> plan = Plan.of(facts, renewalCheck(ca, now));
         for (PlanEntry entry : plan) {
             carryOut(entry, ca, facts);
@@ -217,17 +223,7 @@ public class CertificateManager {
      */
     RenewalCheck renewalCheck(CertificateAuthority ca, Instant now) {
         String issuer = ca.fingerprint();
-        return new RenewalCheck() {
-            @Override
-            public Optional<IssuanceReason> reason(SecretData secret, CredentialDemand demand) {
-                return reasons(List.of(new Subject(secret, demand))).get(0);
-            }
-
-            @Override
-            public List<Optional<IssuanceReason>> reasons(List<Subject> subjects) {
-                return cachedReasons(subjects, issuer, now);
-            }
-        };
+        return subjects -> cachedReasons(subjects, issuer, now);
     }
 
     private List<Optional<IssuanceReason>> cachedReasons(List<RenewalCheck.Subject> subjects, String issuer,
@@ -271,18 +267,23 @@ public class CertificateManager {
     private List<RenewalPolicy.Verdict> judge(List<RenewalCheck.Subject> subjects, String issuer, Instant now) {
         int shares = Math.min(JUDGES, subjects.size() / MIN_SHARE);
         if (shares <= 1) {
-            return policy.checkAll(subjects, issuer, now);
+            return policy.judgeAll(subjects, assessments(), issuer, now);
         }
         List<CompletableFuture<List<RenewalPolicy.Verdict>>> others = new ArrayList<>();
         for (int k = 1; k < shares; k++) {
             List<RenewalCheck.Subject> share = share(subjects, k, shares);
-            others.add(CompletableFuture.supplyAsync(() -> policy.checkAll(share, issuer, now), JUDGE_POOL));
+            others.add(CompletableFuture.supplyAsync(() -> policy.judgeAll(share, assessments(), issuer, now), JUDGE_POOL));
         }
-        List<RenewalPolicy.Verdict> verdicts = new ArrayList<>(policy.checkAll(share(subjects, 0, shares), issuer, now));
+        List<RenewalPolicy.Verdict> verdicts = new ArrayList<>(policy.judgeAll(share(subjects, 0, shares), assessments(),
+                issuer, now));
         for (CompletableFuture<List<RenewalPolicy.Verdict>> other : others) {
             verdicts.addAll(other.join());
         }
         return verdicts;
+    }
+
+    private SecretAssessments assessments() {
+        return assessments;
     }
 
     private static <T> List<T> share(List<T> all, int k, int shares) {
@@ -305,7 +306,7 @@ public class CertificateManager {
             SecretWriter.Outcome outcome = writer.write(entry.namespace(), entry.name(), read -> {
                 // Decide again on what was just read: another replica or writer may have acted already.
                 Optional<IssuanceReason> why = read.isEmpty() ? Optional.of(IssuanceReason.SECRET_MISSING)
-                        : policy.check(read, demand, ca.fingerprint(), clock.instant());
+                        : policy.judge(read, demand, ca.fingerprint(), clock.instant(), assessments()).reason();
                 why.ifPresent(r -> reason[0] = r);
                 return why.map(r -> desired(demand, ca));
             });

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.cluster.StaticClusterView;
-import io.gatewarden.certificates.RenewalPolicy;
+import io.gatewarden.demands.RenewalPolicy;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
 import io.gatewarden.diagnostics.Diagnostic;
@@ -12,7 +12,8 @@ import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.diagnostics.Severity;
 import io.gatewarden.model.Resource;
 import io.gatewarden.rules.Engine;
-import io.gatewarden.rules.Facts;
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.SecretAssessments;
 
 import java.util.List;
 
@@ -22,7 +23,8 @@ public record Analysis(List<Diagnostic> diagnostics, List<PlanEntry> plan) {
     public static Analysis of(List<Resource> resources, Engine engine) {
         Facts facts = engine.facts(new StaticClusterView(resources));
         return new Analysis(engine.checkAll(facts),
-                Plan.of(facts, RenewalPolicy.defaults().offline(engine.settings().clock())));
+                Plan.of(facts, new RenewalPolicy(engine.settings().renewal()).offline(engine.settings().clock(),
+                        facts.stored(SecretAssessments.DERIVATION))));
     }
 
     /** {@code Kind/namespace/name,...}: the plan's "for", as analyze has always printed it. */

@@ -1,6 +1,6 @@
 package io.gatewarden.demands;
 
-import io.gatewarden.certificates.IssuanceReason;
+import io.gatewarden.demands.IssuanceReason;
 
 import io.gatewarden.diagnostics.ObjectRef;
 

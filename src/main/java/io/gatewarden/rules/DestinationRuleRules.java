@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.demands.Demands;
 import io.gatewarden.diagnostics.Code;

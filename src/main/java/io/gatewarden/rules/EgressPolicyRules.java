@@ -1,5 +1,7 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.policy.EgressPolicy;
+import io.gatewarden.facts.Facts;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
@@ -36,7 +38,7 @@ public final class EgressPolicyRules implements Rule {
         if (allowList.isEmpty()) {
             return;
         }
-        ServiceEntry se = ServiceEntry.parse(resource);
+        ServiceEntry se = facts.serviceEntry(resource);
         if (!se.meshExternal()) {
             return;
         }
@@ -53,8 +55,7 @@ public final class EgressPolicyRules implements Rule {
 
     /** The patterns for a namespace, read once per namespace and evaluation. */
     static Optional<List<String>> allowList(String namespace, Facts facts) {
-        return facts.memo("EgressPolicyRules.allowList:" + namespace,
-                k -> facts.settings().egress().allowList(namespace, facts.view()));
+        return facts.egressAllowList(namespace);
     }
 
     static String listed(List<String> patterns) {

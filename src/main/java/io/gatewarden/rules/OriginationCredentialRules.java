@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialRef;
 import io.gatewarden.demands.Demands;
@@ -7,6 +8,7 @@ import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.diagnostics.Severity;
 import io.gatewarden.model.DestinationRule;
+import io.gatewarden.model.CredentialName;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 
@@ -40,7 +42,7 @@ public final class OriginationCredentialRules implements Rule {
                 continue;
             }
             String field = tls.path() + ".credentialName";
-            Demands.SecretName name = Demands.SecretName.parse(tls.credentialName());
+            CredentialName name = CredentialName.parse(tls.credentialName());
             if (name.namespace() != null && !name.namespace().equals(ns)) {
                 out.add(Diagnostic.of(Code.EG609, resource, field, "credential refers to namespace " + name.namespace()
                         + ", but the proxies this rule selects run in " + ns + " and Istio reads credentials only there; "

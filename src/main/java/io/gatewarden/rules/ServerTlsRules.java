@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.model.IstioGateway;

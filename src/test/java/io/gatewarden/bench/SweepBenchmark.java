@@ -1,10 +1,15 @@
 package io.gatewarden.bench;
 
+import io.gatewarden.demands.IssuanceReason;
+import io.gatewarden.facts.SecretAssessment;
+import io.gatewarden.facts.SecretAssessments;
+import io.gatewarden.pki.RenewalTiming;
+import io.gatewarden.policy.EgressPolicy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.certificates.CertificateManager;
 import io.gatewarden.certificates.ManagedSecret;
-import io.gatewarden.certificates.RenewalPolicy;
+import io.gatewarden.demands.RenewalPolicy;
 import io.gatewarden.cluster.ClusterView;
 import io.gatewarden.cluster.DerivedCache;
 import io.gatewarden.cluster.SecretData;
@@ -26,8 +31,8 @@ import io.gatewarden.pki.KeyAlgorithm;
 import io.gatewarden.pki.KeyMatch;
 import io.gatewarden.pki.LeafRequest;
 import io.gatewarden.pki.Pem;
-import io.gatewarden.rules.Facts;
-import io.gatewarden.rules.RuleSettings;
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.RuleSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -87,8 +92,9 @@ class SweepBenchmark {
         Path out = Path.of(stateDir).resolve("sweep.tsv");
         List<String> lines = new ArrayList<>();
         Clock clock = Clock.systemUTC();
-        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock, io.gatewarden.rules.EgressPolicy.none()); // the config defaults
-        RenewalPolicy policy = new RenewalPolicy(0.3333333333, null); // gatewarden.certificates.renew-before-fraction default
+        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock, EgressPolicy.none(),
+                RenewalTiming.defaults()); // the config defaults
+        RenewalPolicy policy = RenewalPolicy.defaults();
         lines.add(info("secrets", n));
         lines.add(info("load_before", loadAverage()));
 
@@ -137,10 +143,11 @@ class SweepBenchmark {
             return pass(view, settings, cached);
         })));
         // 4. the floor: the same plan walk with a check that does nothing
-        RenewalCheck none = (s, d) -> Optional.empty();
+        RenewalCheck none = subjects -> subjects.stream().map(x -> Optional.<IssuanceReason>empty()).toList();
         lines.add(row("walk-only", repeat(passes, () -> pass(view, settings, none))));
-        // 5. without the cache: RenewalPolicy.check on every secret, warm JIT
-        RenewalCheck uncached = (s, d) -> policy.check(Optional.of(s), d, ca.fingerprint(), now);
+        // 5. without the cache: every secret assessed afresh and judged, warm JIT
+        RenewalCheck uncached = subjects -> subjects.stream().map(x -> policy.judge(
+                Optional.of(SecretAssessment.of(x.secret())), x.demand(), ca.fingerprint(), now).reason()).toList();
         lines.add(row("uncached", repeat(3, () -> pass(view, settings, uncached))));
         // 6. first pass of a fresh manager (empty cache) with warm JIT: e.g. a new leader, or every
         //    secret replaced; then its second pass
@@ -177,7 +184,8 @@ class SweepBenchmark {
         }
         lines.add(per("policy-check", sample, () -> {
             for (int i = 0; i < sample; i++) {
-                policy.check(Optional.of(sampled.get(i)), sampledDemands.get(i), ca.fingerprint(), now).ifPresent(r -> {
+                policy.judge(Optional.of(SecretAssessment.of(sampled.get(i))), sampledDemands.get(i), ca.fingerprint(),
+                        now).reason().ifPresent(r -> {
                     throw new IllegalStateException("valid secret judged " + r);
                 });
             }
@@ -208,7 +216,7 @@ class SweepBenchmark {
             subjects.add(new RenewalCheck.Subject(sampled.get(i), sampledDemands.get(i)));
         }
         lines.add(per("policy-check-all", sample, () -> {
-            for (RenewalPolicy.Verdict v : policy.checkAll(subjects, ca.fingerprint(), now)) {
+            for (RenewalPolicy.Verdict v : policy.judgeAll(subjects, freshAssessments(), ca.fingerprint(), now)) {
                 v.reason().ifPresent(r -> {
                     throw new IllegalStateException("valid secret judged " + r);
                 });
@@ -221,7 +229,7 @@ class SweepBenchmark {
         }));
         lines.add(per("renewal-time", sample, () -> {
             for (X509Certificate leaf : leaves) {
-                policy.renewalTime(leaf);
+                policy.timing().renewalTime(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
             }
         }));
         lines.add(info("load_after", loadAverage()));
@@ -241,6 +249,9 @@ class SweepBenchmark {
             Field p = CertificateManager.class.getDeclaredField("policy");
             p.setAccessible(true);
             p.set(manager, policy);
+            Field a = CertificateManager.class.getDeclaredField("assessments");
+            a.setAccessible(true);
+            a.set(manager, freshAssessments());
             Field v = CertificateManager.class.getDeclaredField("verified");
             v.setAccessible(true);
             verified = (Map<?, ?>) v.get(manager);
@@ -374,7 +385,7 @@ class SweepBenchmark {
     static final class Changeable implements ClusterView {
         private final StaticClusterView delegate;
         private final AtomicLong generation = new AtomicLong();
-        private final DerivedCache derived = new DerivedCache(generation::get);
+        private final DerivedCache derived = new DerivedCache(this);
 
         Changeable(StaticClusterView delegate) {
             this.delegate = delegate;
@@ -409,10 +420,21 @@ class SweepBenchmark {
             return delegate.namespacesWithSecret(name);
         }
 
+        /** Every kind changes at once: the worst case of an informer event. */
+        @Override
+        public long generation(Kind kind) {
+            return generation.get();
+        }
+
         @Override
         public DerivedCache derived() {
             return derived;
         }
+    }
+
+    /** An empty assessment cache: every Secret version is assessed again. */
+    private static SecretAssessments freshAssessments() {
+        return new StaticClusterView(List.of()).derived().get(SecretAssessments.DERIVATION);
     }
 
     private static List<Resource> ingress() throws Exception {

@@ -3,6 +3,11 @@ package io.gatewarden.certificates;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.gatewarden.cluster.SecretData;
+import io.gatewarden.cluster.StaticClusterView;
+import io.gatewarden.demands.IssuanceReason;
+import io.gatewarden.demands.RenewalPolicy;
+import io.gatewarden.facts.SecretAssessment;
+import io.gatewarden.facts.SecretAssessments;
 import io.gatewarden.demands.CredentialDemand;
 import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.demands.RenewalCheck;
@@ -57,13 +62,14 @@ class CertificateManagerCheckTest {
         Instant now = T0.plus(Duration.ofDays(1));
         RenewalCheck check = manager.renewalCheck(CA, now);
         List<Optional<IssuanceReason>> expected = subjects.stream()
-                .map(s -> POLICY.check(Optional.of(s.secret()), s.demand(), CA.fingerprint(), now)).toList();
+                .map(s -> POLICY.judge(Optional.of(SecretAssessment.of(s.secret())), s.demand(), CA.fingerprint(), now)
+                        .reason()).toList();
         assertEquals(7, expected.stream().filter(Optional::isPresent).count());
         assertEquals(expected, check.reasons(subjects));
         assertEquals(n - 7, verified(manager).size());
         // Again: the fine ones from the cache, the others judged again, same answers.
         assertEquals(expected, check.reasons(subjects));
-        assertEquals(expected.get(5), check.reason(subjects.get(5).secret(), subjects.get(5).demand()));
+        assertEquals(List.of(expected.get(5)), check.reasons(List.of(subjects.get(5))));
     }
 
     private static CertificateManager manager() throws ReflectiveOperationException {
@@ -71,6 +77,9 @@ class CertificateManagerCheckTest {
         Field policy = CertificateManager.class.getDeclaredField("policy");
         policy.setAccessible(true);
         policy.set(manager, POLICY);
+        Field assessments = CertificateManager.class.getDeclaredField("assessments");
+        assessments.setAccessible(true);
+        assessments.set(manager, new StaticClusterView(List.of()).derived().get(SecretAssessments.DERIVATION));
         return manager;
     }
 
