@@ -122,6 +122,25 @@ public final class Facts {
         return ns.isEmpty() ? List.of(settings.fallbackNamespace()) : ns;
     }
 
+    /**
+     * Every namespace where a credential of the view is read: the workload namespaces of every
+     * Gateway (or the fallback), and the namespaces of DestinationRules whose selected proxies
+     * originate TLS with a credentialName. Their Secrets are the ones worth caching.
+     */
+    public java.util.Set<String> credentialNamespacesOfAll() {
+        java.util.Set<String> namespaces = new java.util.TreeSet<>();
+        namespaces.add(settings.fallbackNamespace());
+        for (IstioGateway gw : gateways()) {
+            namespaces.addAll(credentialNamespaces(gw));
+        }
+        for (DestinationRule dr : destinationRules()) {
+            if (dr.workloadSelector() != null && dr.tls().stream().anyMatch(DestinationRule.Tls::hasCredentialName)) {
+                namespaces.add(dr.resource().namespace());
+            }
+        }
+        return namespaces;
+    }
+
     /** Asked once per secret and evaluation: a miss may cost an API call (see InformerClusterView). */
     public Optional<SecretData> secret(String namespace, String name) {
         return secrets.computeIfAbsent(namespace + "/" + name, k -> view.secret(namespace, name));
