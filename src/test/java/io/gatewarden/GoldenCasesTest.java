@@ -116,12 +116,22 @@ class GoldenCasesTest {
 
     /** Runs analyze on a case folder the way the CLI does, with the case's args.txt. */
     static Analysis analyze(Path dir) throws Exception {
+        AnalyzeOptions options = options(dir);
+        return Analysis.of(resources(dir, options), new Engine(options.settings()));
+    }
+
+    /** The analyze options of a case: {@code -f DIR} and its args.txt. */
+    static AnalyzeOptions options(Path dir) throws Exception {
         List<String> args = new ArrayList<>(List.of("-f", dir.toString()));
         Path argsFile = dir.resolve("args.txt");
         if (Files.exists(argsFile)) {
             args.addAll(List.of(Files.readString(argsFile).strip().split("\\s+")));
         }
-        AnalyzeOptions options = AnalyzeOptions.parse(args);
+        return AnalyzeOptions.parse(args);
+    }
+
+    /** The manifests of a case, certificates filled in. */
+    static List<Resource> resources(Path dir, AnalyzeOptions options) throws Exception {
         ManifestReader reader = new ManifestReader(options.namespace());
         List<Resource> resources = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -133,7 +143,7 @@ class GoldenCasesTest {
         if (resources.isEmpty()) {
             fail(dir + " has no manifests");
         }
-        return Analysis.of(resources, new Engine(options.settings()));
+        return resources;
     }
 
     /** Replaces {{b64:FILE}} with the base64 of certs-test/FILE. */

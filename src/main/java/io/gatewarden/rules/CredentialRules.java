@@ -17,6 +17,7 @@ import io.gatewarden.pki.HostCoverage;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -30,6 +31,16 @@ public final class CredentialRules implements Rule {
     @Override
     public Kind kind() {
         return Kind.ISTIO_GATEWAY;
+    }
+
+    @Override
+    public Set<Code> codes() {
+        return Set.of(Code.GW301, Code.GW302, Code.GW303, Code.GW304, Code.GW305, Code.GW306, Code.GW307, Code.GW308, Code.GW309, Code.GW310, Code.GW311, Code.GW312, Code.GW313);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE, Kind.SECRET, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
     }
 
     @Override

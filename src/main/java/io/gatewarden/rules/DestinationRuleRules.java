@@ -12,6 +12,7 @@ import io.gatewarden.model.Resource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -32,6 +33,16 @@ public final class DestinationRuleRules implements Rule {
     @Override
     public Kind kind() {
         return Kind.DESTINATION_RULE;
+    }
+
+    @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG606, Code.EG607, Code.EG608);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.DESTINATION_RULE, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.gatewarden.model.ServiceEntry;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -30,6 +31,16 @@ public final class EgressPolicyRules implements Rule {
     @Override
     public Kind kind() {
         return Kind.SERVICE_ENTRY;
+    }
+
+    @Override
+    public Set<Code> codes() {
+        return Set.of(Code.POL804);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.SERVICE_ENTRY, Kind.CONFIG_MAP);
     }
 
     @Override
@@ -81,6 +92,16 @@ public final class EgressPolicyRules implements Rule {
         @Override
         public Kind kind() {
             return Kind.SIDECAR;
+        }
+
+        @Override
+        public Set<Code> codes() {
+            return Set.of(Code.POL804);
+        }
+
+        @Override
+        public Set<Kind> reads() {
+            return Set.of(Kind.CONFIG_MAP);
         }
 
         @Override

@@ -59,6 +59,16 @@ public final class EgressRoutingRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG611);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.VIRTUAL_SERVICE, Kind.ISTIO_GATEWAY, Kind.SERVICE, Kind.SERVICE_ENTRY, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         Index idx = facts.stored(INDEX);
         if (idx.gatewayServices.isEmpty()) {

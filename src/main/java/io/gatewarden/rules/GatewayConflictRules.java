@@ -42,6 +42,16 @@ public final class GatewayConflictRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.GW401, Code.GW402, Code.GW403);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY, Kind.SERVICE, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
         GatewayIndex index = facts.stored(GatewayIndex.DERIVATION);

@@ -38,6 +38,16 @@ public final class GatewayStructureRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.GW101, Code.GW102, Code.GW103, Code.GW104, Code.GW105, Code.GW106, Code.GW107, Code.GW108, Code.GW109, Code.GW201);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
         out.addAll(gw.shapeErrors());

@@ -13,6 +13,7 @@ import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,16 @@ public final class OriginationCredentialRules implements Rule {
     @Override
     public Kind kind() {
         return Kind.DESTINATION_RULE;
+    }
+
+    @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG609);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.DESTINATION_RULE, Kind.SECRET);
     }
 
     @Override

@@ -48,6 +48,16 @@ public final class RouteRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.VIRTUAL_SERVICE, Kind.ISTIO_GATEWAY, Kind.SERVICE, Kind.SERVICE_ENTRY);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         VirtualService vs = facts.virtualService(resource);
         out.addAll(vs.shapeErrors());

@@ -48,6 +48,16 @@ public final class ServerTlsRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.GW201, Code.GW202, Code.GW203, Code.GW204, Code.GW205, Code.GW206, Code.GW207, Code.GW208, Code.GW209, Code.GW210, Code.GW211, Code.GW212, Code.GW213, Code.GW214, Code.GW215, Code.GW216);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
         Findings f = new Findings(gw, out);

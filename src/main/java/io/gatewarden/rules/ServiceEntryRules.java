@@ -43,6 +43,16 @@ public final class ServiceEntryRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG601, Code.EG602, Code.EG603, Code.EG604, Code.EG605, Code.EG610, Code.EG612);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.SERVICE_ENTRY, Kind.SERVICE, Kind.CONFIG_MAP);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         ServiceEntry se = facts.serviceEntry(resource);
         out.addAll(se.shapeErrors());
