@@ -154,8 +154,8 @@ public final class DestinationRuleRules implements Rule {
         if (!elsewhere.isEmpty()) {
             List<String> names = new ArrayList<>();
             elsewhere.values().forEach(names::addAll);
-            msg.append("; pods with these labels run in namespace ").append(String.join(", ", limit(elsewhere.keySet())))
-                    .append(" (").append(String.join(", ", limit(names))).append("), but workload selectors do not "
+            msg.append("; pods with these labels run in namespace ").append(String.join(", ", Messages.limit(elsewhere.keySet())))
+                    .append(" (").append(String.join(", ", Messages.limit(names))).append("), but workload selectors do not "
                             + "cross namespaces, so no proxy uses credentialName \"").append(credentialName)
                     .append("\": create this DestinationRule in ").append(elsewhere.firstKey())
                     .append(", with its credential secret there");
@@ -178,18 +178,5 @@ public final class DestinationRuleRules implements Rule {
 
     private static boolean notEmpty(String s) {
         return s != null && !s.isEmpty();
-    }
-
-    /** At most 5 values in a message, then a count. */
-    private static List<String> limit(Collection<String> values) {
-        List<String> out = new ArrayList<>();
-        for (String v : values) {
-            if (out.size() == 5) {
-                out.add("and " + (values.size() - 5) + " more");
-                break;
-            }
-            out.add(v);
-        }
-        return out;
     }
 }

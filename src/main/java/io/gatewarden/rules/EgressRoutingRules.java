@@ -145,8 +145,8 @@ public final class EgressRoutingRules implements Rule {
                 }
                 String ref = refs.get(0);
                 out.add(Diagnostic.of(Code.EG611, vs.resource(), d.path(), "sidecars send the traffic for "
-                        + quoted(limit(missing)) + " to the egress gateway Service " + svc + ", but no VirtualService "
-                        + "bound to " + String.join(" or ", limit(names)) + " has a route for "
+                        + Messages.quoted(Messages.limit(missing)) + " to the egress gateway Service " + svc + ", but no VirtualService "
+                        + "bound to " + String.join(" or ", Messages.limit(names)) + " has a route for "
                         + (missing.size() == 1 ? "that host" : "these hosts") + ", so the egress gateway receives the "
                         + "traffic and has no route for it: bind a VirtualService to the Gateway (spec.gateways: ["
                         + ref + "]) with a route matching gateways: [" + ref + "] whose destination is "
@@ -202,7 +202,7 @@ public final class EgressRoutingRules implements Rule {
             String[] svcNsName = svc.split("/", 2);
             String fqdn = svcNsName[1] + "." + svcNsName[0] + Hosts.CLUSTER_SUFFIX;
             Set<String> hosts = e.getValue();
-            out.add(Diagnostic.of(Code.EG611, vs.resource(), e.getKey(), "routes " + quoted(limit(hosts))
+            out.add(Diagnostic.of(Code.EG611, vs.resource(), e.getKey(), "routes " + Messages.quoted(Messages.limit(hosts))
                     + " onward at the egress Gateway " + gw + ", but no VirtualService bound to mesh sends "
                     + (hosts.size() == 1 ? "that host" : "these hosts") + " to an egress gateway Service, so "
                     + "sidecars send the traffic straight out, skipping the egress gateway: "
@@ -278,27 +278,6 @@ public final class EgressRoutingRules implements Rule {
 
     private static String norm(String h) {
         return HostSet.norm(h);
-    }
-
-    private static String quoted(Collection<String> values) {
-        List<String> q = new ArrayList<>();
-        for (String v : values) {
-            q.add(v.startsWith("and ") && v.endsWith(" more") ? v : "\"" + v + "\"");
-        }
-        return String.join(", ", q);
-    }
-
-    /** At most 5 values in a message, then a count. */
-    private static List<String> limit(Collection<String> values) {
-        List<String> out = new ArrayList<>();
-        for (String v : values) {
-            if (out.size() == 5) {
-                out.add("and " + (values.size() - 5) + " more");
-                break;
-            }
-            out.add(v);
-        }
-        return out;
     }
 
     /** What one VirtualService contributes: hosts it sends from the mesh to an egress gateway, and gateway routes. */

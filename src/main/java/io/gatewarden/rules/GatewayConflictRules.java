@@ -221,7 +221,7 @@ public final class GatewayConflictRules implements Rule {
             for (ServiceInfo s : services) {
                 names.add(s.namespace() + "/" + s.name());
             }
-            return (services.size() == 1 ? "Service " : "Services ") + String.join(", ", limit(names));
+            return (services.size() == 1 ? "Service " : "Services ") + String.join(", ", Messages.limit(names));
         }
 
         String servicePorts() {
@@ -233,7 +233,7 @@ public final class GatewayConflictRules implements Rule {
             }
             List<String> out = new ArrayList<>();
             exposed.forEach(p -> out.add(String.valueOf(p)));
-            return out.isEmpty() ? "none" : String.join(", ", limit(out));
+            return out.isEmpty() ? "none" : String.join(", ", Messages.limit(out));
         }
 
         String workloadNames() {
@@ -241,17 +241,7 @@ public final class GatewayConflictRules implements Rule {
             for (Workload w : workloads) {
                 names.add(w.kind() + " " + w.namespace() + "/" + w.name());
             }
-            return String.join(", ", limit(new ArrayList<>(names)));
-        }
-
-        /** At most 5 names in a message, then a count. */
-        private static List<String> limit(List<String> names) {
-            if (names.size() <= 5) {
-                return names;
-            }
-            List<String> out = new ArrayList<>(names.subList(0, 5));
-            out.add("and " + (names.size() - 5) + " more");
-            return out;
+            return String.join(", ", Messages.limit(new ArrayList<>(names)));
         }
     }
 }

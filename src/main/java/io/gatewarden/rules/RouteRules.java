@@ -110,7 +110,7 @@ public final class RouteRules implements Rule {
         TreeSet<String> elsewhere = new TreeSet<>(known.gateways.namespacesOf(target.name()));
         elsewhere.remove(target.namespace());
         if (!elsewhere.isEmpty()) {
-            msg.append("; a Gateway of that name exists in namespace ").append(String.join(", ", limit(elsewhere)))
+            msg.append("; a Gateway of that name exists in namespace ").append(String.join(", ", Messages.limit(elsewhere)))
                     .append(": write it as ").append(elsewhere.first()).append('/').append(target.name());
         } else {
             msg.append("; create the Gateway, or correct the reference (namespace/name)");
@@ -144,12 +144,12 @@ public final class RouteRules implements Rule {
         String gwRef = "Gateway " + gwNs + "/" + gw.resource().name();
         String msg;
         if (!hiddenMatches.isEmpty()) {
-            msg = "the VirtualService hosts match " + gwRef + " only through " + quoted(limit(hiddenMatches))
+            msg = "the VirtualService hosts match " + gwRef + " only through [" + Messages.quoted(Messages.limit(hiddenMatches)) + "]"
                     + ", which namespace " + vsNs + " may not use, so its routes never attach: move the "
                     + "VirtualService to the namespace the host names, or change the host's namespace prefix to */";
         } else {
-            msg = "none of the hosts " + quoted(limit(vs.hostNames())) + " matches a host of " + gwRef
-                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", limit(all)) + ")")
+            msg = "none of the hosts [" + Messages.quoted(Messages.limit(vs.hostNames())) + "]" + " matches a host of " + gwRef
+                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", Messages.limit(all)) + ")")
                     + ", so its routes never attach to that gateway: add a matching host to the VirtualService, "
                     + "or add the host to a server of the Gateway";
         }
@@ -194,7 +194,7 @@ public final class RouteRules implements Rule {
                 for (VirtualService.Ref sni : match.sniHosts()) {
                     if (!vsHosts.coversAny(sni.value())) {
                         out.add(Diagnostic.of(Code.RT503, vs.resource(), sni.path(), "sniHost \"" + sni.value()
-                                + "\" is not within the VirtualService hosts " + quoted(limit(vs.hostNames()))
+                                + "\" is not within the VirtualService hosts [" + Messages.quoted(Messages.limit(vs.hostNames())) + "]"
                                 + ", so this match never applies: add the host to spec.hosts, or correct the "
                                 + "sniHost"));
                     }
@@ -245,7 +245,7 @@ public final class RouteRules implements Rule {
                 }
                 if (!elsewhere.isEmpty()) {
                     msg.append("; a Service ").append(svc.name()).append(" exists in namespace ")
-                            .append(String.join(", ", limit(elsewhere))).append(": write ")
+                            .append(String.join(", ", Messages.limit(elsewhere))).append(": write ")
                             .append(svc.name()).append('.').append(elsewhere.first()).append(Hosts.CLUSTER_SUFFIX);
                 } else if (svc != null) {
                     msg.append(": create Service ").append(svc)
@@ -256,27 +256,6 @@ public final class RouteRules implements Rule {
                 out.add(Diagnostic.of(Code.RT506, vs.resource(), d.path(), msg.toString()));
             }
         }
-    }
-
-    private static String quoted(Collection<String> values) {
-        List<String> q = new ArrayList<>();
-        for (String v : values) {
-            q.add(v.startsWith("and ") && v.endsWith(" more") ? v : "\"" + v + "\"");
-        }
-        return "[" + String.join(", ", q) + "]";
-    }
-
-    /** At most 5 values in a message, then a count. */
-    private static List<String> limit(Collection<String> values) {
-        List<String> out = new ArrayList<>();
-        for (String v : values) {
-            if (out.size() == 5) {
-                out.add("and " + (values.size() - 5) + " more");
-                break;
-            }
-            out.add(v);
-        }
-        return out;
     }
 
     /** What exists, from the stored state's shared indexes: Gateways, Services and ServiceEntry hosts. */

@@ -11,7 +11,6 @@ import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServerProtocol;
 import io.gatewarden.model.TlsMode;
 import io.gatewarden.model.TlsVersion;
-import io.gatewarden.rules.GatewayStructureRules.Findings;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,7 +59,7 @@ public final class ServerTlsRules implements Rule {
     @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
-        Findings f = new Findings(gw, out);
+        GatewayFindings f = new GatewayFindings(gw, out);
         for (Server s : gw.servers()) {
             if (s == null) {
                 continue;
@@ -73,7 +72,7 @@ public final class ServerTlsRules implements Rule {
         }
     }
 
-    private static void checkTls(Server s, Tls tls, String path, Findings f) {
+    private static void checkTls(Server s, Tls tls, String path, GatewayFindings f) {
         ServerProtocol protocol = s.port() == null ? null : s.port().knownProtocol();
         if (protocol != null && protocol.carriesTls()) {
             unsetMode(tls, path, f);
@@ -93,7 +92,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW201. */
-    private static void missingTls(Server s, Findings f) {
+    private static void missingTls(Server s, GatewayFindings f) {
         String protocol = s.protocolUpper();
         if (carriesTls(s)) {
             f.add(Code.GW201, s.path() + ".tls", protocol + " server has no tls block: add tls with mode SIMPLE "
@@ -102,7 +101,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW202 and GW203: whether a tls block may appear on this port at all. */
-    private static boolean allowedOnPort(Server s, Findings f) {
+    private static boolean allowedOnPort(Server s, GatewayFindings f) {
         String protocol = s.protocolUpper();
         Tls tls = s.tls();
         String path = s.path() + ".tls";
@@ -130,7 +129,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW204. */
-    private static void unsetMode(Tls tls, String path, Findings f) {
+    private static void unsetMode(Tls tls, String path, GatewayFindings f) {
         if (tls.modeUpper() == null && !tls.certificateFields().isEmpty()) {
             f.add(Code.GW204, path + ".mode", isOrAre(tls.certificateFields()) + " set but tls.mode "
                     + "is unset, so Istio treats the server as PASSTHROUGH and ignores it: set tls.mode to SIMPLE "
@@ -139,7 +138,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW205: a terminating mode with no certificate, or only half of a file pair. */
-    private static void missingCertificate(Tls tls, String path, Findings f) {
+    private static void missingCertificate(Tls tls, String path, GatewayFindings f) {
         if (!tls.servesOwnCertificate()) {
             return;
         }
@@ -163,7 +162,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW206. */
-    private static void certificateSources(Tls tls, String path, Findings f) {
+    private static void certificateSources(Tls tls, String path, GatewayFindings f) {
         List<String> sources = tls.certificateSources();
         if (sources.size() > 1) {
             f.add(Code.GW206, path, "several certificate sources are set (" + String.join(", ", sources)
@@ -172,7 +171,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW207. */
-    private static void clientCa(Tls tls, String path, Findings f) {
+    private static void clientCa(Tls tls, String path, GatewayFindings f) {
         TlsMode mode = tls.tlsMode();
         boolean fileCertificate = notEmpty(tls.serverCertificate()) || notEmpty(tls.privateKey());
         if (mode != null && mode.verifiesClients() && fileCertificate && !notEmpty(tls.caCertificates())) {
@@ -183,7 +182,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW208 and GW209: modes that use no certificate of the server's own. */
-    private static void ignoredCertificates(Tls tls, String path, Findings f) {
+    private static void ignoredCertificates(Tls tls, String path, GatewayFindings f) {
         TlsMode mode = tls.tlsMode();
         List<String> fields = tls.certificateFields();
         if (mode == null || fields.isEmpty()) {
@@ -201,7 +200,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW210. */
-    private static void autoPassthrough(Server s, Tls tls, String path, Findings f) {
+    private static void autoPassthrough(Server s, Tls tls, String path, GatewayFindings f) {
         if (tls.tlsMode() == TlsMode.AUTO_PASSTHROUGH && s.port().knownProtocol() != ServerProtocol.TLS) {
             f.add(Code.GW210, path + ".mode", "tls.mode AUTO_PASSTHROUGH routes by SNI and only works on protocol "
                     + "TLS, but port.protocol is " + s.protocolUpper() + ": set port.protocol to TLS");
@@ -209,7 +208,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW211 and GW212. */
-    private static void versions(Tls tls, String path, Findings f) {
+    private static void versions(Tls tls, String path, GatewayFindings f) {
         TlsVersion min = concrete(tls.minProtocolVersion());
         TlsVersion max = concrete(tls.maxProtocolVersion());
         String field = path + ".minProtocolVersion";
@@ -237,20 +236,20 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW213: every entry and every member of a {@code [A|B]} group must be a known, not yet listed suite. */
-    private static void cipherSuites(Tls tls, String path, Findings f) {
+    private static void cipherSuites(Tls tls, String path, GatewayFindings f) {
         Map<String, Integer> firstAt = new HashMap<>();
         List<String> suites = tls.cipherSuites();
         for (int k = 0; k < suites.size(); k++) {
             String entry = suites.get(k);
             String field = path + ".cipherSuites[" + k + "]";
             for (String suite : members(entry)) {
-                String where = suite.equals(entry) ? "" : " in group " + Findings.quote(entry);
+                String where = suite.equals(entry) ? "" : " in group " + Messages.quote(entry);
                 Integer first = firstAt.putIfAbsent(suite, k);
                 if (!CIPHER_SUITES.contains(suite)) {
-                    f.add(Code.GW213, field, "cipher suite " + Findings.quote(suite) + where + " is not one Istio "
+                    f.add(Code.GW213, field, "cipher suite " + Messages.quote(suite) + where + " is not one Istio "
                             + "supports, so it is ignored: use a BoringSSL name such as ECDHE-RSA-AES128-GCM-SHA256");
                 } else if (first != null) {
-                    f.add(Code.GW213, field, "cipher suite " + Findings.quote(suite) + where + " is already listed "
+                    f.add(Code.GW213, field, "cipher suite " + Messages.quote(suite) + where + " is already listed "
                             + "at cipherSuites[" + first + "]: remove the duplicate");
                 }
             }
@@ -266,7 +265,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW214. */
-    private static void httpsRedirect(Server s, Tls tls, String path, Findings f) {
+    private static void httpsRedirect(Server s, Tls tls, String path, GatewayFindings f) {
         if (tls.httpsRedirect() && !s.port().knownProtocol().plainHttp()) {
             f.add(Code.GW214, path + ".httpsRedirect", "httpsRedirect only redirects plain-text HTTP and has no "
                     + "effect on this " + s.protocolUpper() + " server: remove it, and set it on the HTTP server "
@@ -275,7 +274,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW215. */
-    private static void crl(Tls tls, String path, Findings f) {
+    private static void crl(Tls tls, String path, GatewayFindings f) {
         if (!notEmpty(tls.caCrl())) {
             return;
         }
@@ -294,12 +293,12 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW216. */
-    private static void certificateCount(Tls tls, String path, Findings f) {
+    private static void certificateCount(Tls tls, String path, GatewayFindings f) {
         tooMany(tls.credentialNames().size(), "credentialNames", path, f);
         tooMany(tls.tlsCertificateCount(), "tlsCertificates", path, f);
     }
 
-    private static void tooMany(int count, String field, String path, Findings f) {
+    private static void tooMany(int count, String field, String path, GatewayFindings f) {
         if (count > MAX_CERTIFICATES) {
             f.add(Code.GW216, path + "." + field, count + " " + field + " are set, but Istio serves at most "
                     + MAX_CERTIFICATES + " certificates per server (one RSA, one ECDSA): keep at most two");
