@@ -65,7 +65,7 @@ public final class OriginationCredentialRules implements Rule {
                 clients.stream().filter(c -> c.field().equals(field)).findFirst()
                         .ifPresent(ref -> clientCertificate(resource, ref, secret, facts, out));
             }
-            if (!hasCa(secret) && !hasCa(facts.secret(ns, name.name() + Demands.CA_SUFFIX))) {
+            if (!hasCa(secret, facts) && !hasCa(facts.secret(ns, name.name() + Demands.CA_SUFFIX), facts)) {
                 out.add(Diagnostic.of(Code.EG609, resource, field, "no CA to verify the server certificate of "
                         + (dr.host() == null ? "spec.host" : dr.host()) + ": neither secret " + ns + "/" + name.name()
                         + Demands.CA_SUFFIX + " nor a ca.crt or cacert key in " + ns + "/" + name.name()
@@ -82,9 +82,7 @@ public final class OriginationCredentialRules implements Rule {
         String where = ref.namespace() + ", where the pods selected by spec.workloadSelector run";
         if (secret.isPresent()) {
             SecretData s = secret.get();
-            boolean keys = (s.value("tls.crt") != null && s.value("tls.key") != null)
-                    || (s.value("cert") != null && s.value("key") != null);
-            if (!keys && !s.managed()) {
+            if (facts.assessment(s).crtKey() == null && !s.managed()) {
                 out.add(Diagnostic.of(Code.EG609, resource, ref.field(), "secret " + ref.namespace() + "/"
                         + ref.secretName() + " has no client certificate and key (tls.crt and tls.key, or cert and "
                         + "key), which tls.mode MUTUAL presents to the server; add them, or delete the secret and let "
@@ -111,7 +109,7 @@ public final class OriginationCredentialRules implements Rule {
         }
     }
 
-    private static boolean hasCa(Optional<SecretData> secret) {
-        return secret.map(s -> s.value("ca.crt") != null || s.value("cacert") != null).orElse(false);
+    private static boolean hasCa(Optional<SecretData> secret, Facts facts) {
+        return secret.map(s -> facts.assessment(s).caPresent()).orElse(false);
     }
 }
