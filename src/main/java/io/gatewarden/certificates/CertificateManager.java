@@ -98,9 +98,10 @@ public class CertificateManager {
         }
         timings = Settings.certificateTimings(config); // checked at start-up (SettingsCheck)
         writer = new SecretWriter(client);
-        caStore = new CaStore(writer, config.namespace(), config.certificates().caSecret(), timings.caLifetime(), clock);
         events = new CertificateEvents(client, config.identity());
         metrics = new CertificateMetrics(registry, clock);
+        caStore = new CaStore(writer::write, config.namespace(), config.certificates().caSecret(), timings.caLifetime(),
+                clock, backoff, new CaSignals(metrics, events, config.namespace(), config.certificates().caSecret()));
         policy = new RenewalPolicy(timings.renewBeforeFraction(), timings.renewBefore());
         backoff.max = timings.backoffLimit();
         view.addListener(wake::release);
@@ -123,9 +124,9 @@ public class CertificateManager {
         wake.release();
     }
 
-    /** Readiness: empty when the CA is loaded (or provisioning is off). */
-    public Optional<String> problem() {
-        return caStore == null ? Optional.empty() : caStore.problem();
+    /** The issuing CA's state for the health check's data (not its status: admission does not need the CA). */
+    public String caStatus() {
+        return caStore == null ? "provisioning off" : caStore.status();
     }
 
     public boolean isLeader() {
@@ -385,11 +386,12 @@ public class CertificateManager {
         metrics.managed(expiries);
     }
 
+    /** The earliest of: a leaf's renewal time, a retry after a failure, the CA's rotation time. */
     private Duration nextDue(Instant now) {
         Instant next = verified.values().stream().map(VerifiedUntil::renewAt).min(Instant::compareTo)
                 .orElse(now.plus(timings.sweepInterval()));
-        Instant retry = backoff.nextAttempt().orElse(next);
-        Instant earliest = retry.isBefore(next) ? retry : next;
+        Instant earliest = java.util.stream.Stream.of(Optional.of(next), backoff.nextAttempt(), caStore.nextAttempt())
+                .flatMap(Optional::stream).min(Instant::compareTo).orElseThrow();
         return Duration.between(now, earliest).isNegative() ? Duration.ZERO : Duration.between(now, earliest);
     }
 
@@ -419,6 +421,10 @@ public class CertificateManager {
 
         Optional<Instant> nextAttempt() {
             return notBefore.values().stream().min(Instant::compareTo);
+        }
+
+        Optional<Instant> readyAt(String key) {
+            return Optional.ofNullable(notBefore.get(key));
         }
     }
 }
