@@ -137,13 +137,14 @@ public final class CaStore {
         try {
             judged = judge(stored, now);
             use(judged);
+            if (judged.need() == Need.CREATE) {
+                problem = "CA secret " + key + (stored.isEmpty() ? " does not exist yet" : " holds no CA yet")
+                        + (mayWrite ? "" : " (the leader creates it)");
+            }
             if (judged.need() == Need.USE) {
                 refusedUntil = null;
                 backoff.succeeded(key); // someone else wrote it: no retry pending
-            } else if (!mayWrite) {
-                problem = judged.need() == Need.CREATE
-                        ? "CA secret " + key + " does not exist yet (the leader creates it)" : problem;
-            } else if ((refusedUntil == null || !now.isBefore(refusedUntil)) && backoff.ready(key, now)) {
+            } else if (mayWrite && (refusedUntil == null || !now.isBefore(refusedUntil)) && backoff.ready(key, now)) {
                 write(now);
             }
         } catch (RuntimeException e) {
@@ -159,9 +160,6 @@ public final class CaStore {
     private void use(Judged judged) {
         ca = judged.ca();
         rotationDue = judged.ca() != null && judged.managed() ? dueAt(judged.ca()) : null;
-        if (judged.ca() == null && judged.need() == Need.CREATE) {
-            problem = "CA secret " + key + " has no CA yet";
-        }
     }
 
     /** Writes the new or rotated CA, deciding again on the Secret as just read. */
