@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.gatewarden.cluster.InformerClusterView;
 import io.gatewarden.cluster.SecretData;
+import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.Durations;
 import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.config.Settings;
@@ -84,6 +85,7 @@ public class CertificateManager {
     private CertificateEvents events;
     private CertificateMetrics metrics;
     private RenewalPolicy policy;
+    private CertificateTimings timings;
 
     /** A secret found fine for a demand stays fine, without re-parsing, until its renewal time. */
     private record VerifiedUntil(SecretData secret, CredentialDemand demand, String issuer, Instant renewAt) {
@@ -94,14 +96,14 @@ public class CertificateManager {
             LOG.info("certificate provisioning is off (gatewarden.certificates.provision=false)");
             return;
         }
+        timings = Settings.certificateTimings(config); // checked at start-up (SettingsCheck)
         writer = new SecretWriter(client);
-        caStore = new CaStore(writer, config.namespace(), config.certificates().caSecret(),
-                Durations.parse(config.certificates().caLifetime()), clock);
         events = new CertificateEvents(client, config.identity());
         metrics = new CertificateMetrics(registry, clock);
-        policy = new RenewalPolicy(config.certificates().renewBeforeFraction(),
-                config.certificates().renewBefore().map(Durations::parse).orElse(null));
-        backoff.max = Durations.parse(config.certificates().maxBackoff());
+        caStore = new CaStore(writer::write, config.namespace(), config.certificates().caSecret(), timings.caLifetime(),
+                clock, backoff, new CaSignals(metrics, events, config.namespace(), config.certificates().caSecret()));
+        policy = new RenewalPolicy(timings.renewBeforeFraction(), timings.renewBefore());
+        backoff.max = timings.backoffLimit();
         view.addListener(wake::release);
         running = true;
         worker = new Thread(this::loop, "gatewarden-certificates");
@@ -122,9 +124,9 @@ public class CertificateManager {
         wake.release();
     }
 
-    /** Readiness: empty when the CA is loaded (or provisioning is off). */
-    public Optional<String> problem() {
-        return caStore == null ? Optional.empty() : caStore.problem();
+    /** The issuing CA's state for the health check's data (not its status: admission does not need the CA). */
+    public String caStatus() {
+        return caStore == null ? "provisioning off" : caStore.status();
     }
 
     public boolean isLeader() {
@@ -164,7 +166,7 @@ public class CertificateManager {
     }
 
     private void loop() {
-        Duration sweep = Durations.parse(config.certificates().sweepInterval());
+        Duration sweep = timings.sweepInterval();
         while (running) {
             Duration wait = sweep;
             try {
@@ -193,7 +195,7 @@ public class CertificateManager {
         CertificateAuthority ca = caStore.refresh(view.secret(config.namespace(), config.certificates().caSecret()),
                 leader).orElse(null);
         if (ca == null || !leader) {
-            return ca == null ? Duration.ofSeconds(1) : Durations.parse(config.certificates().sweepInterval());
+            return ca == null ? Duration.ofSeconds(1) : timings.sweepInterval();
         }
         Instant now = clock.instant();
         Facts facts = new Facts(view, Settings.rules(config, clock));
@@ -333,7 +335,7 @@ public class CertificateManager {
         KeyAlgorithm algorithm = algorithm(demand);
         CredentialDemand.Purpose purpose = demand.purpose();
         IssuedCertificate issued = issuer.issue(new LeafRequest(demand.dnsNames(), algorithm,
-                Durations.parse(config.certificates().lifetime()), purpose.client(), purpose.server()), ca, clock);
+                timings.lifetime(), purpose.client(), purpose.server()), ca, clock);
         // A client-only secret gets no ca.crt: Istio would verify the external server against it,
         // and only the user knows that server's CA (<name>-cacert, EG609).
         return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), purpose.server()),
@@ -384,11 +386,12 @@ public class CertificateManager {
         metrics.managed(expiries);
     }
 
+    /** The earliest of: a leaf's renewal time, a retry after a failure, the CA's rotation time. */
     private Duration nextDue(Instant now) {
         Instant next = verified.values().stream().map(VerifiedUntil::renewAt).min(Instant::compareTo)
-                .orElse(now.plus(Durations.parse(config.certificates().sweepInterval())));
-        Instant retry = backoff.nextAttempt().orElse(next);
-        Instant earliest = retry.isBefore(next) ? retry : next;
+                .orElse(now.plus(timings.sweepInterval()));
+        Instant earliest = java.util.stream.Stream.of(Optional.of(next), backoff.nextAttempt(), caStore.nextAttempt())
+                .flatMap(Optional::stream).min(Instant::compareTo).orElseThrow();
         return Duration.between(now, earliest).isNegative() ? Duration.ZERO : Duration.between(now, earliest);
     }
 
@@ -418,6 +421,10 @@ public class CertificateManager {
 
         Optional<Instant> nextAttempt() {
             return notBefore.values().stream().min(Instant::compareTo);
+        }
+
+        Optional<Instant> readyAt(String key) {
+            return Optional.ofNullable(notBefore.get(key));
         }
     }
 }

@@ -122,9 +122,8 @@ public interface GatewardenConfig {
         @WithDefault("false")
         boolean deleteOrphans();
 
-        /** Upper bound of the exponential back-off after a failed issuance. */
-        @WithDefault("5m")
-        String maxBackoff();
+        /** Upper bound of the exponential back-off after a failed issuance; unset: 5m, or the renewal window if shorter. */
+        Optional<String> maxBackoff();
 
         LeaderElection leaderElection();
     }

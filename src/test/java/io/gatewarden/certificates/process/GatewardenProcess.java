@@ -205,6 +205,34 @@ public final class GatewardenProcess implements AutoCloseable {
         }
     }
 
+    /** The Prometheus text from /q/metrics, or empty when the management port does not answer within 2 s. */
+    public Optional<String> metrics() {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            return Optional.of(HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body());
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** The exit status once the process has ended by itself within the timeout. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(identity + " still running after " + timeout + "\n" + tail(40));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        LIVE.remove(process);
+        return process.exitValue();
+    }
+
     public boolean isLeader() {
         return health().map(Health::certificateLeader).orElse(false);
     }
