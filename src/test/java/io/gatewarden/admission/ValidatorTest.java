@@ -174,7 +174,7 @@ class ValidatorTest {
         JsonNode warnings = judge(review("w", gw.toString())).get("response").get("warnings");
         assertEquals(Verdict.MAX_WARNINGS + 1, warnings.size());
         for (JsonNode w : warnings) {
-            assertTrue(w.asText().length() <= Verdict.MAX_WARNING_CHARS, w.asText());
+            assertTrue(w.asText().length() <= WarningLine.MAX, w.asText());
         }
     }
 }
