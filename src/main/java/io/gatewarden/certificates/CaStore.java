@@ -67,6 +67,8 @@ public final class CaStore {
             } else {
                 problem = "CA secret " + namespace + "/" + secretName + " does not exist yet (the leader creates it)";
             }
+        } catch (SecretWriter.NotLeaderException e) {
+            throw e; // the Lease ended mid-write: nothing is wrong with the CA
         } catch (RuntimeException e) {
             ca = null;
             problem = "CA secret " + namespace + "/" + secretName + " is unusable: " + e.getMessage();

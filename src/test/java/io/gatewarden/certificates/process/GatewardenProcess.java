@@ -209,6 +209,22 @@ public final class GatewardenProcess implements AutoCloseable {
         return health().map(Health::certificateLeader).orElse(false);
     }
 
+    /** The value of the first Prometheus sample whose line starts with {@code series}, or NaN when none (or no answer). */
+    public double metric(String series) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            String body = HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
+            return body.lines().filter(l -> l.startsWith(series)).findFirst()
+                    .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(Double.NaN);
+        } catch (IOException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
+    }
+
     /** Polls readiness every 100 ms until ready; fails with the log tail when it is not within the timeout. */
     public Health awaitReady(Duration timeout) {
         return awaitHealth(timeout, Health::ready, "ready");
