@@ -111,7 +111,7 @@ json.dump(review("passthrough", False), open(state + "/passthrough.json", "w"))
 EOF
 post() { # body endpoint -> "http_code seconds"
   curl -sS --cacert certs-test/ca.crt -H 'Content-Type: application/json' --data-binary "@$state/$1.json" \
-    -o "$state/answer-$1-$2.json" -w '%{http_code} %{time_total}' "https://127.0.0.1:$PORT/$2"
+    -o "$state/answer-$1-$2.json" -w '%{http_code} %{time_total}\n' "https://127.0.0.1:$PORT/$2"
 }
 timer() { # sum and count of the server-side review timer of /validate
   curl -sS "$mgmt/q/metrics" | awk '
