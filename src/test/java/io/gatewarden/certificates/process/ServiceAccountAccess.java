@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Gatewarden's own identity on the test API server, as a user installs it: the real
@@ -25,7 +23,6 @@ public final class ServiceAccountAccess {
     public static final String NAMESPACE = "gatewarden";
     public static final String SERVICE_ACCOUNT = "gatewarden";
     public static final String USER = "system:serviceaccount:" + NAMESPACE + ":" + SERVICE_ACCOUNT;
-    private static final Pattern CA_FILE = Pattern.compile("certificate-authority:\\s*(\\S+)");
 
     private ServiceAccountAccess() {
     }
@@ -55,25 +52,7 @@ public final class ServiceAccountAccess {
     public static String kubeconfig(KubeCluster cluster, Path file) {
         Kubectl.Result token = cluster.kubectl("create", "token", SERVICE_ACCOUNT, "-n", NAMESPACE, "--duration=2h")
                 .assertOk();
-        Matcher ca = CA_FILE.matcher(cluster.kubeconfigYaml());
-        if (!ca.find()) {
-            throw new IllegalStateException("the test kubeconfig names no certificate-authority file");
-        }
-        String yaml = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster: {server: "%s", certificate-authority: "%s"}
-                users:
-                - name: %s
-                  user: {token: "%s"}
-                contexts:
-                - name: test
-                  context: {cluster: test, user: %s, namespace: %s}
-                current-context: test
-                """.formatted(cluster.apiServerUrl(), ca.group(1), SERVICE_ACCOUNT, token.stdout().trim(),
-                SERVICE_ACCOUNT, NAMESPACE);
+        String yaml = cluster.kubeconfig(SERVICE_ACCOUNT, "{token: \"" + token.stdout().trim() + "\"}");
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, yaml, StandardCharsets.UTF_8);
