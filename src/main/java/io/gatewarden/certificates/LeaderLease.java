@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,6 +27,8 @@ import java.util.function.LongSupplier;
 final class LeaderLease implements Lock {
     private static final Logger LOG = Logger.getLogger(LeaderLease.class);
     static final Duration REPORT_EVERY = Duration.ofMinutes(5);
+    /** Why a Lease read or write failed: 403, 409 (another replica wrote first), anything else. */
+    private static final List<String> REASONS = List.of("forbidden", "conflict", "error");
 
     private final Lock lock;
     private final long renewDeadlineNanos;
@@ -60,6 +63,15 @@ final class LeaderLease implements Lock {
         this.reports = new LogThrottle(REPORT_EVERY, nanos);
         Gauge.builder("gatewarden.certificates.leader", this, l -> l.mayWrite() ? 1 : 0)
                 .description("1 while this replica holds the certificate Lease and may write Secrets").register(registry);
+        for (String reason : REASONS) {
+            failures(reason); // every series from the start, at 0, for dashboards and increase()
+        }
+    }
+
+    private Counter failures(String reason) {
+        return Counter.builder("gatewarden.certificates.lease.renew.failures")
+                .description("Failed reads and writes of the certificate Lease (acquire or renew), by reason")
+                .tag("reason", reason).register(registry);
     }
 
     /** Whether this replica may write Secrets now: it holds the Lease and renewed it within the renew deadline. */
@@ -67,7 +79,8 @@ final class LeaderLease implements Lock {
         boolean may = held && nanos.getAsLong() - renewedAt < renewDeadlineNanos;
         if (writing && !may) {
             writing = false;
-            LOG.warnf("%s stops writing certificates: it no longer holds the certificate Lease, or did not renew it "
+            // INFO: a release at shutdown ends up here too; failed renewals are reported where they fail.
+            LOG.infof("%s stops writing certificates: it no longer holds the certificate Lease, or did not renew it "
                     + "within the renew deadline (%d ms)", identity(), renewDeadlineNanos / 1_000_000);
         }
         return may;
@@ -147,10 +160,7 @@ final class LeaderLease implements Lock {
     }
 
     private KubernetesClientException failed(String verb, KubernetesClientException e) {
-        String reason = e.getCode() == 403 ? "forbidden" : e.getCode() == 409 ? "conflict" : "error";
-        Counter.builder("gatewarden.certificates.lease.renew.failures")
-                .description("Failed reads and writes of the certificate Lease (acquire or renew), by reason")
-                .tag("reason", reason).register(registry).increment();
+        failures(e.getCode() == 403 ? "forbidden" : e.getCode() == 409 ? "conflict" : "error").increment();
         if (e.getCode() == 403) {
             reports.run("forbidden " + verb, suppressed -> LOG.errorf("%s cannot lead the certificate manager: %s%s",
                     identity(), Forbidden.describe(e, verb, "leases", "coordination.k8s.io"), suppressed));
