@@ -47,7 +47,7 @@ class ApiCallBoundIT extends ProcessTestBase {
 
     @BeforeEach
     void start() {
-        gw = GatewardenProcess.start(cluster.kubeconfigPath(), "api-bound-" + run, "ApiCallBoundIT.log",
+        gw = GatewardenProcess.start(cluster.kubeconfigPath(), "api-bound-" + run, "ApiCallBoundIT-" + run + ".log",
                 Map.of("gatewarden.certificates.provision", "false"));
         processes.add(gw);
         gw.awaitReady(Duration.ofSeconds(120));

@@ -216,13 +216,21 @@ public final class GatewardenProcess implements AutoCloseable {
         HttpRequest req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + httpsPort + path))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        try {
-            return WEBHOOK.send(req, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new IllegalStateException("POST " + path + " to " + this + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return WEBHOOK.send(req, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException e) {
+                // A loaded machine: the connection (not the review) failed; try again, a few times.
+                if (attempt == 5 || !process.isAlive()) {
+                    throw new IllegalStateException("POST " + path + " to " + this + " failed\n" + tail(20), e);
+                }
+                sleep(500);
+            } catch (IOException e) {
+                throw new IllegalStateException("POST " + path + " to " + this + " failed", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
         }
     }
 
@@ -240,7 +248,7 @@ public final class GatewardenProcess implements AutoCloseable {
             tmf.init(trust);
             javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
             tls.init(null, tmf.getTrustManagers(), null);
-            return HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(2)).build();
+            return HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalStateException("cannot trust certs-test/ca.crt", e);
         }
