@@ -147,6 +147,8 @@ public final class CaStore {
             } else if (mayWrite && (refusedUntil == null || !now.isBefore(refusedUntil)) && backoff.ready(key, now)) {
                 write(now);
             }
+        } catch (SecretWriter.NotLeaderException e) {
+            throw e; // the Lease ended mid-write: nothing is wrong with the CA
         } catch (RuntimeException e) {
             if (judged == null) {
                 use(new Judged(Need.USE, null, false));

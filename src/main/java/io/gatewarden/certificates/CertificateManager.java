@@ -21,6 +21,7 @@ import io.gatewarden.pki.IssuedCertificate;
 import io.gatewarden.pki.KeyAlgorithm;
 import io.gatewarden.pki.LeafRequest;
 import io.gatewarden.rules.Facts;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -43,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Makes every demanded credential exist and stay valid: on any cluster change and on a periodic
@@ -76,10 +78,12 @@ public class CertificateManager {
     private static final ForkJoinPool JUDGE_POOL = new ForkJoinPool(Math.max(1, JUDGES - 1));
     /** Fewer Secrets than this per thread are not worth a hand-off. */
     private static final int MIN_SHARE = 128;
-    private volatile boolean leader;
+    /** Whether this replica may write Secrets now: the renewed Lease, or always without leader election. */
+    private volatile BooleanSupplier mayWrite = () -> false;
     private volatile boolean running;
     private Thread worker;
     private volatile CompletableFuture<?> election;
+    private LeaderLease lease;
     private CaStore caStore;
     private SecretWriter writer;
     private CertificateEvents events;
@@ -97,7 +101,7 @@ public class CertificateManager {
             return;
         }
         timings = Settings.certificateTimings(config); // checked at start-up (SettingsCheck)
-        writer = new SecretWriter(client);
+        writer = new SecretWriter(client, () -> mayWrite.getAsBoolean());
         events = new CertificateEvents(client, config.identity());
         metrics = new CertificateMetrics(registry, clock);
         caStore = new CaStore(writer::write, config.namespace(), config.certificates().caSecret(), timings.caLifetime(),
@@ -110,9 +114,15 @@ public class CertificateManager {
         worker.setDaemon(true);
         worker.start();
         if (config.certificates().leaderElection().enabled()) {
+            GatewardenConfig.LeaderElection le = config.certificates().leaderElection();
+            lease = new LeaderLease(new LeaseLock(config.namespace(), le.leaseName(), config.identity()),
+                    Durations.parse(le.leaseDuration()), Durations.parse(le.renewDeadline()), registry, wake::release,
+                    System::nanoTime, Clock.systemUTC());
+            mayWrite = lease::mayWrite;
             startElection();
         } else {
-            leader = true;
+            mayWrite = () -> true;
+            Gauge.builder("gatewarden.certificates.leader", () -> 1).register(registry);
         }
     }
 
@@ -129,38 +139,43 @@ public class CertificateManager {
         return caStore == null ? "provisioning off" : caStore.status();
     }
 
+    /** Whether this replica may write certificates now (readiness data, tests). */
     public boolean isLeader() {
-        return leader;
+        return mayWrite.getAsBoolean();
     }
 
+    /**
+     * Joins the election. fabric8 calls onStartLeading when it merely reads a Lease naming this replica,
+     * even an expired one it cannot renew: that callback only wakes the loop, and "leads" is logged by
+     * {@link LeaderLease} once the API server accepted the Lease write. Writes are allowed by the lease
+     * alone ({@link LeaderLease#mayWrite}), never by a callback.
+     */
     private void startElection() {
         GatewardenConfig.LeaderElection le = config.certificates().leaderElection();
+        Duration retry = Durations.parse(le.retryPeriod());
         LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(le.leaseName())
-                .withLock(new LeaseLock(config.namespace(), le.leaseName(), config.identity()))
+                .withLock(lease)
                 .withLeaseDuration(Durations.parse(le.leaseDuration()))
                 .withRenewDeadline(Durations.parse(le.renewDeadline()))
-                .withRetryPeriod(Durations.parse(le.retryPeriod()))
+                .withRetryPeriod(retry)
                 .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(
-                        () -> {
-                            LOG.infof("%s leads: this replica now writes certificates", config.identity());
-                            leader = true;
-                            wake.release();
-                        },
-                        () -> {
-                            LOG.infof("%s stopped leading", config.identity());
-                            leader = false;
-                        },
+                .withLeaderCallbacks(new LeaderCallbacks(wake::release, lease::lost,
                         id -> LOG.debugf("certificate leader is %s", id)))
                 .build()).build();
         election = elector.start();
         // A fabric8 LeaderElector runs one election: after losing the Lease (GC pause, slow API
-        // server) it is done. Rejoin with a new one, or this replica could never lead again.
+        // server) it is done. Rejoin with a new one, after a retry period so that an elector that
+        // fails at once cannot spin, or this replica could never lead again.
         election.whenComplete((v, t) -> {
+            lease.lost();
             if (running) {
                 LOG.infof("%s rejoins the certificate leader election", config.identity());
-                startElection();
+                CompletableFuture.delayedExecutor(retry.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+                    if (running) {
+                        startElection();
+                    }
+                });
             }
         });
     }
@@ -192,9 +207,18 @@ public class CertificateManager {
 
     /** One pass; returns how long until the next certificate is due. */
     Duration reconcile() {
+        try {
+            return pass();
+        } catch (SecretWriter.NotLeaderException e) {
+            LOG.infof("certificate pass stopped: %s", e.getMessage());
+            return Durations.parse(config.certificates().sweepInterval());
+        }
+    }
+
+    private Duration pass() {
         CertificateAuthority ca = caStore.refresh(view.secret(config.namespace(), config.certificates().caSecret()),
-                leader).orElse(null);
-        if (ca == null || !leader) {
+                mayWrite.getAsBoolean()).orElse(null);
+        if (ca == null || !mayWrite.getAsBoolean()) {
             return ca == null ? Duration.ofSeconds(1) : timings.sweepInterval();
         }
         Instant now = clock.instant();
@@ -324,6 +348,8 @@ public class CertificateManager {
                 default -> {
                 }
             }
+        } catch (SecretWriter.NotLeaderException e) {
+            throw e;
         } catch (RuntimeException e) {
             metrics.failed();
             Duration delay = backoff.failed(key, clock.instant());
@@ -379,6 +405,8 @@ public class CertificateManager {
                     LOG.infof("secret %s is orphaned: no Gateway names it (kept; set "
                             + "gatewarden.certificates.delete-orphans=true to delete)", key);
                 }
+            } catch (SecretWriter.NotLeaderException e) {
+                throw e;
             } catch (RuntimeException e) {
                 LOG.warnf("could not handle orphaned secret %s: %s", key, e.getMessage());
             }
