@@ -6,6 +6,7 @@ import io.gatewarden.model.CredentialName;
 import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.K8sGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 import io.gatewarden.facts.Facts;
@@ -52,8 +53,39 @@ public final class Demands {
                     refs.add(new CredentialRef(gw.resource(), server.path() + ".tls." + cred.getKey(), ns,
                             name.name(), dnsNames, mutual, fallback, foreign,
                             gw.resource().annotations().get(CredentialRef.KEY_ALGORITHM_ANNOTATION),
-                            CredentialDemand.Purpose.SERVER));
+                            CredentialDemand.Purpose.SERVER, true));
                 }
+            }
+        }
+        return refs;
+    }
+
+    /**
+     * The certificates a Gateway API Gateway's listeners name: each core Secret certificateRef of a
+     * listener that terminates TLS (HTTPS, or TLS in Terminate mode; not when an Istio option makes it
+     * serve the mesh's own certificate), in the ref's namespace (the Gateway's by default). istiod reads
+     * them there itself, whatever namespace the gateway pods run in. A ref into another namespace
+     * without a ReferenceGrant is kept but not {@linkplain CredentialRef#permitted() permitted}: GA704,
+     * and nothing is provisioned. DNS names: the listener's hostname, wildcard included.
+     */
+    public static List<CredentialRef> refs(K8sGateway gw, Facts facts) {
+        List<CredentialRef> refs = new ArrayList<>();
+        String local = gw.resource().namespace();
+        for (K8sGateway.Listener l : gw.listeners()) {
+            if (!l.terminatesTls() || l.tls() == null || l.tls().builtinCertificate()) {
+                continue;
+            }
+            List<String> dnsNames = l.hostname() == null ? List.of() : dnsNames(List.of(l.hostname()));
+            // The CA for client certificates comes from the frontend validation refs when there are any.
+            boolean mutual = l.tls().verifiesClients() && gw.clientCaRefs(l.port()).isEmpty();
+            for (K8sGateway.ObjectReference ref : l.tls().certificateRefs()) {
+                if (!ref.isSecret() || ref.name() == null) {
+                    continue; // GA703
+                }
+                String ns = ref.namespaceOr(local);
+                refs.add(new CredentialRef(gw.resource(), ref.path(), ns, ref.name(), dnsNames, mutual, false, null,
+                        gw.resource().annotations().get(CredentialRef.KEY_ALGORITHM_ANNOTATION),
+                        CredentialDemand.Purpose.SERVER, facts.secretPermitted(gw, ns, ref.name())));
             }
         }
         return refs;
@@ -83,15 +115,21 @@ public final class Demands {
             refs.add(new CredentialRef(dr.resource(), tls.path() + ".credentialName", ns, name.name(),
                     Hosts.dnsNameProblem(identity).isEmpty() ? List.of(identity) : List.of(), false, false, foreign,
                     dr.resource().annotations().get(CredentialRef.KEY_ALGORITHM_ANNOTATION),
-                    CredentialDemand.Purpose.CLIENT));
+                    CredentialDemand.Purpose.CLIENT, true));
         }
         return refs;
     }
 
-    /** Every credential reference in the view: Gateway servers' and DestinationRules' client credentials. */
+    /**
+     * Every credential reference in the view: Gateway servers', Gateway API listeners' and DestinationRules'
+     * client credentials.
+     */
     public static List<CredentialRef> allRefs(Facts facts) {
         List<CredentialRef> refs = new ArrayList<>();
         for (IstioGateway gw : facts.gateways()) {
+            refs.addAll(refs(gw, facts));
+        }
+        for (K8sGateway gw : facts.k8sGateways()) {
             refs.addAll(refs(gw, facts));
         }
         for (DestinationRule dr : facts.destinationRules()) {
@@ -103,13 +141,15 @@ public final class Demands {
     /**
      * Namespaces holding a secret named like the ref's where the ref's Gateway has no proxies: a
      * copy Istio does not read for this Gateway, likely the user's certificate in the wrong place
-     * (GW303). A copy in another of the Gateway's own workload namespaces is not misplaced.
+     * (GW303). A copy in another of the Gateway's own workload namespaces is not misplaced. A Gateway API
+     * listener reads its certificate in the ref's namespace only.
      */
     public static List<String> misplacedCopies(CredentialRef ref, Facts facts) {
         if (ref.purpose() == CredentialDemand.Purpose.CLIENT) {
             return List.of(); // client secrets of one name in several egress namespaces are normal
         }
-        List<String> own = facts.credentialNamespaces(facts.gateway(ref.owner()));
+        List<String> own = ref.owner().is(Kind.K8S_GATEWAY) ? List.of(ref.namespace())
+                : facts.credentialNamespaces(facts.gateway(ref.owner()));
         return facts.namespacesWithSecret(ref.secretName()).stream()
                 .filter(ns -> !ns.equals(ref.namespace()) && !own.contains(ns)).toList();
     }
@@ -137,8 +177,15 @@ public final class Demands {
                 refs.addAll(clientRefs(dr));
             }
         }
+        for (K8sGateway gw : users.k8sGateways(secretName)) {
+            if (review.isEmpty() || !replaced(gw.resource(), review.get())) {
+                refs.addAll(refs(gw, facts));
+            }
+        }
         if (review.isPresent() && review.get().is(Kind.ISTIO_GATEWAY)) {
             refs.addAll(refs(facts.gateway(review.get()), facts));
+        } else if (review.isPresent() && review.get().is(Kind.K8S_GATEWAY)) {
+            refs.addAll(refs(facts.k8sGateway(review.get()), facts));
         } else if (review.isPresent() && review.get().is(Kind.DESTINATION_RULE)) {
             refs.addAll(clientRefs(facts.destinationRule(review.get())));
         }

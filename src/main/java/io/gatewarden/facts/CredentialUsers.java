@@ -4,6 +4,7 @@ import io.gatewarden.cluster.Derivation;
 import io.gatewarden.model.CredentialName;
 import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.K8sGateway;
 import io.gatewarden.model.Kind;
 
 import java.util.ArrayList;
@@ -13,36 +14,50 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which stored Gateways and DestinationRules name a credential (by Secret name, whatever the
- * namespace prefix): so that the demand for one Secret is found without walking every Gateway.
+ * Which stored Gateways (Istio's and the Gateway API's) and DestinationRules name a credential (by
+ * Secret name, whatever the namespace): so that the demand for one Secret is found without walking
+ * every Gateway.
  */
 public final class CredentialUsers {
     public static final Derivation<CredentialUsers> DERIVATION = Derivation.of("credential users",
-            Set.of(Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE), source -> new CredentialUsers(
-                    source.get(Parsed.GATEWAYS.stored()).list(), source.get(Parsed.DESTINATION_RULES.stored()).list()));
+            Set.of(Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE, Kind.K8S_GATEWAY), source -> new CredentialUsers(
+                    source.get(Parsed.GATEWAYS.stored()).list(), source.get(Parsed.DESTINATION_RULES.stored()).list(),
+                    source.get(Parsed.K8S_GATEWAYS.stored()).list()));
 
     private final Map<String, List<IstioGateway>> gateways = new HashMap<>();
     private final Map<String, List<DestinationRule>> destinationRules = new HashMap<>();
+    private final Map<String, List<K8sGateway>> k8sGateways = new HashMap<>();
 
-    private CredentialUsers(List<IstioGateway> allGateways, List<DestinationRule> allRules) {
+    private CredentialUsers(List<IstioGateway> allGateways, List<DestinationRule> allRules,
+                            List<K8sGateway> allK8sGateways) {
         for (IstioGateway gw : allGateways) {
             for (String name : names(gw)) {
-                List<IstioGateway> users = gateways.computeIfAbsent(name, k -> new ArrayList<>());
-                if (users.isEmpty() || users.get(users.size() - 1) != gw) {
-                    users.add(gw);
-                }
+                add(gateways, name, gw);
             }
         }
         for (DestinationRule dr : allRules) {
             for (DestinationRule.Tls tls : dr.tls()) {
                 if (tls.hasCredentialName()) {
-                    List<DestinationRule> users = destinationRules.computeIfAbsent(
-                            CredentialName.parse(tls.credentialName()).name(), k -> new ArrayList<>());
-                    if (users.isEmpty() || users.get(users.size() - 1) != dr) {
-                        users.add(dr);
+                    add(destinationRules, CredentialName.parse(tls.credentialName()).name(), dr);
+                }
+            }
+        }
+        for (K8sGateway gw : allK8sGateways) {
+            for (K8sGateway.Listener l : gw.listeners()) {
+                for (K8sGateway.ObjectReference ref : l.certificateRefs()) {
+                    if (ref.isSecret() && ref.name() != null) {
+                        add(k8sGateways, ref.name(), gw);
                     }
                 }
             }
+        }
+    }
+
+    /** Adds a user of a name once, however many times it names it (users are added one at a time). */
+    private static <T> void add(Map<String, List<T>> byName, String name, T user) {
+        List<T> users = byName.computeIfAbsent(name, k -> new ArrayList<>());
+        if (users.isEmpty() || users.get(users.size() - 1) != user) {
+            users.add(user);
         }
     }
 
@@ -61,6 +76,11 @@ public final class CredentialUsers {
 
     public List<IstioGateway> gateways(String secretName) {
         return gateways.getOrDefault(secretName, List.of());
+    }
+
+    /** The Gateway API Gateways whose listeners name that Secret in a certificateRef. */
+    public List<K8sGateway> k8sGateways(String secretName) {
+        return k8sGateways.getOrDefault(secretName, List.of());
     }
 
     public List<DestinationRule> destinationRules(String secretName) {

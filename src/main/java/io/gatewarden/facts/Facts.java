@@ -6,6 +6,9 @@ import io.gatewarden.cluster.SecretData;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.K8sGateway;
+import io.gatewarden.model.K8sRoute;
+import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServiceEntry;
 import io.gatewarden.model.VirtualService;
@@ -105,6 +108,29 @@ public final class Facts {
         return all(Parsed.DESTINATION_RULES);
     }
 
+    public K8sGateway k8sGateway(Resource r) {
+        return parsed(Parsed.K8S_GATEWAYS, r);
+    }
+
+    /** Every Gateway API Gateway the view holds (including one under review), parsed. */
+    public List<K8sGateway> k8sGateways() {
+        return all(Parsed.K8S_GATEWAYS);
+    }
+
+    /** A Gateway API route of any kind, parsed. */
+    public K8sRoute route(Resource r) {
+        return parsed(Parsed.ROUTES.get(Kind.of(r)), r);
+    }
+
+    /**
+     * Whether a Gateway API Gateway may read a Secret in {@code namespace}: its own namespace, or one whose
+     * ReferenceGrant allows Gateways of the Gateway's namespace to that Secret.
+     */
+    public boolean secretPermitted(K8sGateway gw, String namespace, String secretName) {
+        return namespace.equals(gw.resource().namespace()) || stored(ReferenceGrants.DERIVATION)
+                .allows(Kind.K8S_GATEWAY, gw.resource().namespace(), "Secret", namespace, secretName);
+    }
+
     /** Workloads whose labels match the selector, in any namespace (Istio's default gateway scope). */
     public List<Workload> workloads(Map<String, String> selector) {
         return stored(WorkloadSelection.DERIVATION).select(selector).workloads();
@@ -126,14 +152,25 @@ public final class Facts {
 
     /**
      * Every namespace where a credential of the view is read: the workload namespaces of every
-     * Gateway (or the fallback), and the namespaces of DestinationRules whose selected proxies
-     * originate TLS with a credentialName. Their Secrets are the ones worth caching.
+     * Gateway (or the fallback), the namespaces Gateway API listeners read certificates from (their
+     * own, or another a ReferenceGrant opens), and the namespaces of DestinationRules whose selected
+     * proxies originate TLS with a credentialName. Their Secrets are the ones worth caching.
      */
     public java.util.Set<String> credentialNamespacesOfAll() {
         java.util.Set<String> namespaces = new java.util.TreeSet<>();
         namespaces.add(settings.fallbackNamespace());
         for (IstioGateway gw : gateways()) {
             namespaces.addAll(credentialNamespaces(gw));
+        }
+        for (K8sGateway gw : k8sGateways()) {
+            for (K8sGateway.Listener l : gw.listeners()) {
+                for (K8sGateway.ObjectReference ref : l.certificateRefs()) {
+                    String ns = ref.namespaceOr(gw.resource().namespace());
+                    if (ref.isSecret() && ref.name() != null && secretPermitted(gw, ns, ref.name())) {
+                        namespaces.add(ns);
+                    }
+                }
+            }
         }
         for (DestinationRule dr : destinationRules()) {
             if (dr.workloadSelector() != null && dr.tls().stream().anyMatch(DestinationRule.Tls::hasCredentialName)) {

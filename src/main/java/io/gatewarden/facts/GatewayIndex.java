@@ -79,6 +79,11 @@ public final class GatewayIndex {
         return byListener.getOrDefault(listenerKey(server, dnsKey(host)), List.of());
     }
 
+    /** Servers without bind of Gateways with a selector, on that port for that host ({@link #dnsKey}). */
+    public List<ServerRef> onPortAndHost(int port, String dnsKey) {
+        return byListener.getOrDefault(key(port, "", dnsKey), List.of());
+    }
+
     /** Servers of Gateways with a selector naming that credential. */
     public List<ServerRef> usingCredential(String credentialName) {
         return byCredential.getOrDefault(credentialName, List.of());
@@ -90,7 +95,10 @@ public final class GatewayIndex {
     }
 
     private static String listenerKey(IstioGateway.Server server, String dnsKey) {
-        String bind = server.bind() == null ? "" : server.bind();
-        return server.port().number() + "\u0000" + bind + "\u0000" + dnsKey;
+        return key(server.port().number(), server.bind() == null ? "" : server.bind(), dnsKey);
+    }
+
+    private static String key(int port, String bind, String dnsKey) {
+        return port + "\u0000" + bind + "\u0000" + dnsKey;
     }
 }

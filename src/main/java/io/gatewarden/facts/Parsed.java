@@ -3,7 +3,10 @@ package io.gatewarden.facts;
 import io.gatewarden.cluster.Derivation;
 import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.K8sGateway;
+import io.gatewarden.model.K8sRoute;
 import io.gatewarden.model.Kind;
+import io.gatewarden.model.ReferenceGrant;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServiceEntry;
 import io.gatewarden.model.VirtualService;
@@ -30,6 +33,15 @@ public final class Parsed<T> {
     public static final Parsed<ServiceEntry> SERVICE_ENTRIES = new Parsed<>(Kind.SERVICE_ENTRY, ServiceEntry::parse);
     public static final Parsed<DestinationRule> DESTINATION_RULES =
             new Parsed<>(Kind.DESTINATION_RULE, DestinationRule::parse);
+    public static final Parsed<K8sGateway> K8S_GATEWAYS = new Parsed<>(Kind.K8S_GATEWAY, K8sGateway::parse);
+    public static final Parsed<ReferenceGrant> REFERENCE_GRANTS =
+            new Parsed<>(Kind.REFERENCE_GRANT, ReferenceGrant::parse);
+    /** The Gateway API route kinds, each parsed alike. */
+    public static final Map<Kind, Parsed<K8sRoute>> ROUTES = Map.of(
+            Kind.HTTP_ROUTE, new Parsed<>(Kind.HTTP_ROUTE, K8sRoute::parse),
+            Kind.GRPC_ROUTE, new Parsed<>(Kind.GRPC_ROUTE, K8sRoute::parse),
+            Kind.TLS_ROUTE, new Parsed<>(Kind.TLS_ROUTE, K8sRoute::parse),
+            Kind.TCP_ROUTE, new Parsed<>(Kind.TCP_ROUTE, K8sRoute::parse));
 
     private final Kind kind;
     private final Function<Resource, T> parse;

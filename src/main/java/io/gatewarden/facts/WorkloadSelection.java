@@ -49,11 +49,16 @@ public final class WorkloadSelection {
                 if (w.matches(selector)) {
                     out.add(w);
                     namespaces.add(w.namespace());
-                    identities.add(w.namespace() + "/" + w.kind() + "/" + w.name());
+                    identities.add(identity(w));
                 }
             }
         }
         return new Selected(List.copyOf(out), List.copyOf(namespaces), Set.copyOf(identities));
+    }
+
+    /** How {@link Selected#identities()} names a workload: namespace/kind/name. */
+    public static String identity(Workload w) {
+        return w.namespace() + "/" + w.kind() + "/" + w.name();
     }
 
     /**

@@ -9,12 +9,15 @@ public enum Kind {
     SIDECAR("networking.istio.io", "Sidecar"),
     K8S_GATEWAY("gateway.networking.k8s.io", "Gateway"),
     HTTP_ROUTE("gateway.networking.k8s.io", "HTTPRoute"),
+    GRPC_ROUTE("gateway.networking.k8s.io", "GRPCRoute"),
     TLS_ROUTE("gateway.networking.k8s.io", "TLSRoute"),
+    TCP_ROUTE("gateway.networking.k8s.io", "TCPRoute"),
     REFERENCE_GRANT("gateway.networking.k8s.io", "ReferenceGrant"),
     POD("", "Pod"),
     SERVICE("", "Service"),
     SECRET("", "Secret"),
     CONFIG_MAP("", "ConfigMap"),
+    NAMESPACE("", "Namespace"),
     DEPLOYMENT("apps", "Deployment"),
     STATEFUL_SET("apps", "StatefulSet"),
     DAEMON_SET("apps", "DaemonSet");
@@ -22,6 +25,10 @@ public enum Kind {
     /** Pods and the workload kinds whose pod templates a selector may match: where proxies run. */
     public static final java.util.Set<Kind> WORKLOADS =
             java.util.Collections.unmodifiableSet(java.util.EnumSet.of(POD, DEPLOYMENT, STATEFUL_SET, DAEMON_SET));
+
+    /** The Gateway API route kinds: what attaches to a Gateway API listener through {@code parentRefs}. */
+    public static final java.util.Set<Kind> ROUTES = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.of(HTTP_ROUTE, GRPC_ROUTE, TLS_ROUTE, TCP_ROUTE));
 
     private final String group;
     private final String kind;

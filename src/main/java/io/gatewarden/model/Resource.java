@@ -21,12 +21,18 @@ public record Resource(String apiVersion, String kind, String namespace, String 
 
     public static final String DEFAULT_NAMESPACE = "default";
 
-    /** Reads identity from {@code metadata}; a missing namespace becomes {@code defaultNamespace}. */
+    /**
+     * Reads identity from {@code metadata}; a missing namespace becomes {@code defaultNamespace}, except for
+     * a Namespace, which is cluster-scoped: its namespace is "".
+     */
     public static Resource of(JsonNode body, String defaultNamespace, String origin) {
         JsonNode metadata = body.path("metadata");
         String namespace = metadata.path("namespace").asText("");
-        return new Resource(body.path("apiVersion").asText(""), body.path("kind").asText(""),
-                namespace.isEmpty() ? defaultNamespace : namespace, metadata.path("name").asText(""),
+        String apiVersion = body.path("apiVersion").asText("");
+        String kind = body.path("kind").asText("");
+        boolean clusterScoped = kind.equals(Kind.NAMESPACE.kind()) && apiVersion.equals("v1");
+        return new Resource(apiVersion, kind,
+                clusterScoped ? "" : namespace.isEmpty() ? defaultNamespace : namespace, metadata.path("name").asText(""),
                 stringMap(metadata.path("labels")), stringMap(metadata.path("annotations")), body, origin);
     }
 

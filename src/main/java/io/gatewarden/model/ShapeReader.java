@@ -102,6 +102,31 @@ public final class ShapeReader {
         return out;
     }
 
+    /** One object of a list, with its field path ({@code spec.listeners[2]}). */
+    public record Item(String path, JsonNode node) {
+    }
+
+    /** The object entries of a list; a value of another type, or entries that are not objects, are recorded. */
+    public List<Item> objects(JsonNode parent, String field, String path, Code code) {
+        JsonNode v = parent.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            error(code, path, describe(v) + " is not a list: write a YAML list of objects");
+            return List.of();
+        }
+        List<Item> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            if (v.get(i).isObject()) {
+                out.add(new Item(path + "[" + i + "]", v.get(i)));
+            } else {
+                error(code, path + "[" + i + "]", describe(v.get(i)) + " is not an object");
+            }
+        }
+        return out;
+    }
+
     /** A short rendering of a bad value for messages; long values are cut. */
     public static String describe(JsonNode v) {
         String s = v.isTextual() ? "\"" + v.asText() + "\"" : v.toString();
