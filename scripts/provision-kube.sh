@@ -4,6 +4,9 @@
 # Layout is what io.fabric8:kube-api-test expects in offline mode:
 #   $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl}
 #   $KUBE_API_TEST_DIR/crds/*.yaml
+# Also copies Istio's Gateway API conversion test inputs and status goldens (from the same
+# istio.io/istio module) to $KUBE_API_TEST_DIR/istio-gateway-testdata, which
+# IstioConversionComparisonTest compares Gatewarden's GA rules with.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.34.3}"
@@ -75,5 +78,22 @@ if [ ! -s "$CRDS/gateway-api.yaml" ]; then
   dir=$(module_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
   for f in "$dir"/config/crd/standard/*.yaml; do cat "$f"; echo "---"; done > "$CRDS/gateway-api.yaml.tmp"
   mv "$CRDS/gateway-api.yaml.tmp" "$CRDS/gateway-api.yaml"
+fi
+# The experimental channel's kinds that the standard channel lacks (TLSRoute, TCPRoute, UDPRoute),
+# beside the standard ones, as a cluster that needs TLSRoute installs them.
+if [ ! -s "$CRDS/gateway-api-experimental.yaml" ]; then
+  dir=$(module_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
+  for kind in tlsroutes tcproutes udproutes; do
+    cat "$dir/config/crd/experimental/gateway.networking.k8s.io_$kind.yaml"; echo "---"
+  done > "$CRDS/gateway-api-experimental.yaml.tmp"
+  mv "$CRDS/gateway-api-experimental.yaml.tmp" "$CRDS/gateway-api-experimental.yaml"
+fi
+TESTDATA="$CACHE/istio-gateway-testdata"
+if [ ! -s "$TESTDATA/conversion_test.go" ]; then
+  dir=$(module_dir "istio.io/istio@$ISTIO_VERSION")
+  mkdir -p "$TESTDATA.tmp"
+  cp "$dir"/pilot/pkg/config/kube/gateway/testdata/*.yaml "$dir"/pilot/pkg/config/kube/gateway/testdata/*.status.yaml.golden \
+    "$dir"/pilot/pkg/config/kube/gateway/conversion_test.go "$TESTDATA.tmp/"
+  chmod -R u+w "$TESTDATA.tmp" && rm -rf "$TESTDATA" && mv "$TESTDATA.tmp" "$TESTDATA"
 fi
 echo "$CACHE"

@@ -5,22 +5,20 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.gatewarden.demands.AssignedName;
 import io.gatewarden.demands.Demands;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.model.ClientTlsMode;
 import io.gatewarden.model.Hosts;
+import io.gatewarden.model.K8sGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServerProtocol;
 import io.gatewarden.model.TlsMode;
 import io.gatewarden.model.TlsVersion;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -28,7 +26,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * The mutating webhook's defaults (MUT901–MUT907) as a pure function of the raw object: the
+ * The mutating webhook's defaults (MUT901–MUT908) as a pure function of the raw object: the
  * changes it would make, each one JSONPatch operation on the object exactly as received. The
  * object is never reserialized through a typed model, so fields Gatewarden does not know survive
  * untouched, in their order. Only what has one right answer is changed; anything ambiguous or of
@@ -43,9 +41,8 @@ public final class Defaulter {
     /** MUT907: the codes of the defaults applied to a resource, sorted, comma-separated. */
     public static final String DEFAULTED_ANNOTATION = "gatewarden.io/defaulted";
 
-    static final Set<Kind> MUTATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.DESTINATION_RULE);
-    /** Longest Kubernetes object name (DNS-1123 subdomain). */
-    static final int MAX_NAME = 253;
+    static final Set<Kind> MUTATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.DESTINATION_RULE,
+            Kind.K8S_GATEWAY);
 
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -100,6 +97,7 @@ public final class Defaulter {
             case ISTIO_GATEWAY -> run.gateway();
             case VIRTUAL_SERVICE -> run.virtualService();
             case DESTINATION_RULE -> run.destinationRule();
+            case K8S_GATEWAY -> run.k8sGateway();
             default -> {
             }
         }
@@ -121,59 +119,9 @@ public final class Defaulter {
         return s.equalsIgnoreCase("off") || s.equalsIgnoreCase("false");
     }
 
-    /**
-     * MUT902's credential name: {@code <namespace>-<gateway>-<port name, else number>-tls}, each
-     * part lower-cased. When a part had to be changed beyond lower-casing (a character outside
-     * {@code [a-z0-9]} runs replaced by {@code -}) or the name would exceed 253 characters, the
-     * readable part is cut to fit and {@code -<8 hex of SHA-256(namespace/gateway/port)>} is put
-     * before {@code -tls}, so distinct servers never share a name. Same input, same name: a
-     * DNS-1123 subdomain, valid as a Secret name.
-     */
+    /** MUT902's and MUT908's name for the Secret Gatewarden provisions: see {@link AssignedName#of}. */
     public static String credentialName(String namespace, String gateway, String port) {
-        List<String> parts = List.of(namespace, gateway, port);
-        List<String> slugs = new ArrayList<>();
-        boolean exact = true;
-        for (String p : parts) {
-            String slug = slug(p);
-            exact &= slug.equals(p.toLowerCase(Locale.ROOT)) && !slug.isEmpty();
-            if (!slug.isEmpty()) {
-                slugs.add(slug);
-            }
-        }
-        String readable = String.join("-", slugs);
-        String plain = readable + "-tls";
-        if (exact && plain.length() <= MAX_NAME) {
-            return plain;
-        }
-        String suffix = "-" + shortHash(namespace + "/" + gateway + "/" + port) + "-tls";
-        String base = readable.length() > MAX_NAME - suffix.length()
-                ? trimDashes(readable.substring(0, MAX_NAME - suffix.length())) : readable;
-        return base.isEmpty() ? suffix.substring(1) : base + suffix;
-    }
-
-    private static String slug(String s) {
-        return trimDashes(s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"));
-    }
-
-    private static String trimDashes(String s) {
-        int a = 0;
-        int b = s.length();
-        while (a < b && s.charAt(a) == '-') {
-            a++;
-        }
-        while (b > a && s.charAt(b - 1) == '-') {
-            b--;
-        }
-        return s.substring(a, b);
-    }
-
-    private static String shortHash(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JRE", e);
-        }
+        return AssignedName.of(namespace, gateway, port);
     }
 
     /** A JSON pointer reference token: {@code ~} as {@code ~0}, {@code /} as {@code ~1} (RFC 6901). */
@@ -350,6 +298,59 @@ public final class Defaulter {
                         Code.MUT903, "raised from " + minNode.asText() + " to " + floor + ", the configured floor"
                                 + setting + ": older TLS versions have known weaknesses");
             }
+        }
+
+        // ------------------------------------------------------------ Gateway API Gateway
+
+        /** MUT908 on each listener: the certificate an HTTPS or TLS Terminate listener lacks, provisioned by Gatewarden. */
+        void k8sGateway() {
+            JsonNode listeners = doc.path("spec").path("listeners");
+            String gateway = text(doc.path("metadata").path("name"));
+            if (!s.credentialName() || !listeners.isArray() || gateway == null || gateway.isEmpty()) {
+                return; // generateName: no stable name to derive the secret's from
+            }
+            for (int i = 0; i < listeners.size(); i++) {
+                if (listeners.get(i) instanceof ObjectNode listener) {
+                    listenerCertificate(listener, "/spec/listeners/" + i, "spec.listeners[" + i + "]", gateway);
+                }
+            }
+        }
+
+        void listenerCertificate(ObjectNode listener, String pointer, String field, String gateway) {
+            String protocol = text(listener.get("protocol"));
+            String name = text(listener.get("name"));
+            String hostname = text(listener.get("hostname"));
+            if (name == null || name.isEmpty() || hostname == null || Demands.dnsNames(List.of(hostname)).isEmpty()
+                    || !(K8sGateway.HTTPS.equals(protocol) || K8sGateway.TLS.equals(protocol))) {
+                return; // nothing to certify, or no TLS to terminate
+            }
+            String secret = credentialName(resource.namespace(), gateway, name);
+            ObjectNode ref = JSON.objectNode().put("group", "").put("kind", "Secret").put("name", secret);
+            String provisioned = "; Gatewarden provisions that secret in " + resource.namespace();
+            JsonNode tlsNode = listener.get("tls");
+            if (tlsNode == null || tlsNode.isNull()) {
+                if (K8sGateway.HTTPS.equals(protocol)) { // a TLS listener could be meant to pass through
+                    ObjectNode tls = JSON.objectNode().put("mode", "Terminate");
+                    tls.putArray("certificateRefs").add(ref);
+                    set(listener, "tls", tls, pointer, field + ".tls", Code.MUT908, "added with mode Terminate and "
+                            + "certificateRefs [{name: " + secret + "}] because an HTTPS listener needs a certificate"
+                            + provisioned);
+                }
+                return;
+            }
+            if (!(tlsNode instanceof ObjectNode tls) || !(tls.get("mode") == null || tls.get("mode").isNull()
+                    || "Terminate".equals(text(tls.get("mode"))))) {
+                return;
+            }
+            JsonNode refs = tls.get("certificateRefs");
+            String option = text(tls.path("options").get(K8sGateway.TERMINATE_MODE_OPTION));
+            if ((refs != null && !refs.isNull() && !(refs.isArray() && refs.isEmpty()))
+                    || K8sGateway.builtinMode(option)) {
+                return; // a certificate is named, or Istio serves the mesh's own
+            }
+            set(tls, "certificateRefs", JSON.arrayNode().add(ref), pointer + "/tls", field + ".tls.certificateRefs",
+                    Code.MUT908, "set to [{name: " + secret + "}] because the listener terminates TLS and names no "
+                            + "certificate" + provisioned);
         }
 
         // ------------------------------------------------------------ VirtualService

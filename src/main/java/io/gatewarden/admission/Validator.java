@@ -16,7 +16,8 @@ import java.util.Set;
 public final class Validator {
     /** Kinds judged on admission; anything else sent here is allowed untouched. */
     static final Set<Kind> VALIDATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.SERVICE_ENTRY,
-            Kind.DESTINATION_RULE, Kind.SIDECAR);
+            Kind.DESTINATION_RULE, Kind.SIDECAR, Kind.K8S_GATEWAY, Kind.HTTP_ROUTE, Kind.GRPC_ROUTE, Kind.TLS_ROUTE,
+            Kind.TCP_ROUTE);
 
     private final Engine engine;
     private final int maxErrorsInMessage;

@@ -47,6 +47,16 @@ public class InformerClusterView implements ClusterView {
     static final Map<Kind, String> ISTIO_PLURALS = Map.of(Kind.ISTIO_GATEWAY, "gateways",
             Kind.VIRTUAL_SERVICE, "virtualservices", Kind.SERVICE_ENTRY, "serviceentries",
             Kind.DESTINATION_RULE, "destinationrules");
+    /** The Gateway API kinds Gatewarden reads (TLSRoute and TCPRoute are in the experimental channel only). */
+    static final Map<Kind, String> GATEWAY_API_PLURALS = Map.of(Kind.K8S_GATEWAY, "gateways",
+            Kind.HTTP_ROUTE, "httproutes", Kind.GRPC_ROUTE, "grpcroutes", Kind.TLS_ROUTE, "tlsroutes",
+            Kind.TCP_ROUTE, "tcproutes", Kind.REFERENCE_GRANT, "referencegrants");
+    /**
+     * The version read when a CRD serves several, best first: v1 (every supported Istio; Gateway API's
+     * standard kinds), then v1beta1 (older installs; ReferenceGrant), then v1alpha3 (older Istio; TLSRoute
+     * of Gateway API 1.3+), then v1alpha2 (TLSRoute and TCPRoute before that). All read alike.
+     */
+    static final List<String> VERSION_PREFERENCE = List.of("v1", "v1beta1", "v1alpha3", "v1alpha2");
 
     @Inject
     KubernetesClient client;
@@ -92,10 +102,11 @@ public class InformerClusterView implements ClusterView {
     }
 
     void onStart(@Observes StartupEvent event) {
-        for (Kind k : ISTIO_PLURALS.keySet()) {
+        for (Kind k : crdPlurals().keySet()) {
             resources.put(k, new Snapshot<>());
         }
         resources.put(Kind.CONFIG_MAP, new Snapshot<>());
+        resources.put(Kind.NAMESPACE, new Snapshot<>());
         try {
             start();
         } catch (RuntimeException e) {
@@ -120,7 +131,9 @@ public class InformerClusterView implements ClusterView {
         watch(client.apps().statefulSets().inAnyNamespace().inform(), Kind.STATEFUL_SET, workloads, this::workloadOf);
         watch(client.apps().daemonSets().inAnyNamespace().inform(), Kind.DAEMON_SET, workloads, this::workloadOf);
         watch(client.services().inAnyNamespace().inform(), Kind.SERVICE, services, o -> Objects.service(resource(o)));
-        for (Map.Entry<Kind, String> e : ISTIO_PLURALS.entrySet()) {
+        // Namespace labels: Gateway API listeners admit routes by namespace selector; ambient opts in by label.
+        watch(client.namespaces().inform(), Kind.NAMESPACE, resources.get(Kind.NAMESPACE), this::resource);
+        for (Map.Entry<Kind, String> e : crdPlurals().entrySet()) {
             servedVersion(e.getKey(), e.getValue()).ifPresentOrElse(version -> {
                 ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder().withGroup(e.getKey().group())
                         .withVersion(version).withKind(e.getKey().kind()).withPlural(e.getValue()).withNamespaced(true).build();
@@ -149,7 +162,15 @@ public class InformerClusterView implements ClusterView {
         background.submit(this::watchScopedNamespaces);
     }
 
-    /** Prefers v1, the version every supported Istio serves; older installs serve v1beta1 or v1alpha3. */
+    /** The Istio and Gateway API kinds, each with its CRD's plural. */
+    static Map<Kind, String> crdPlurals() {
+        Map<Kind, String> all = new EnumMap<>(Kind.class);
+        all.putAll(ISTIO_PLURALS);
+        all.putAll(GATEWAY_API_PLURALS);
+        return all;
+    }
+
+    /** The served version first in {@link #VERSION_PREFERENCE}, else any served one; empty when the CRD is absent. */
     private Optional<String> servedVersion(Kind kind, String plural) {
         CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
                 .withName(plural + "." + kind.group()).get();
@@ -158,7 +179,7 @@ public class InformerClusterView implements ClusterView {
         }
         List<String> served = crd.getSpec().getVersions().stream().filter(CustomResourceDefinitionVersion::getServed)
                 .map(CustomResourceDefinitionVersion::getName).toList();
-        for (String v : List.of("v1", "v1beta1", "v1alpha3")) {
+        for (String v : VERSION_PREFERENCE) {
             if (served.contains(v)) {
                 return Optional.of(v);
             }
@@ -202,7 +223,8 @@ public class InformerClusterView implements ClusterView {
     /** New gateways or workloads may move credentials to namespaces whose Secrets are not cached yet. */
     private void changed(Kind kind) {
         notifyListeners(kind);
-        if (kind != Kind.SECRET && kind != Kind.SERVICE && kind != Kind.CONFIG_MAP && allSynced()) {
+        if (kind != Kind.SECRET && kind != Kind.SERVICE && kind != Kind.CONFIG_MAP && kind != Kind.NAMESPACE
+                && allSynced()) {
             background.submit(this::watchScopedNamespaces);
         }
     }

@@ -86,8 +86,7 @@ public record K8sGateway(Resource resource, String gatewayClassName, List<Addres
 
         /** ISTIO_SIMPLE or ISTIO_MUTUAL: Istio serves its own workload certificate, no certificateRefs needed. */
         public boolean builtinCertificate() {
-            String m = terminateMode();
-            return "ISTIO_SIMPLE".equals(m) || "ISTIO_MUTUAL".equals(m);
+            return builtinMode(terminateMode());
         }
 
         /** MUTUAL or OPTIONAL_MUTUAL through the Istio option: clients are verified against a CA. */
@@ -138,6 +137,11 @@ public record K8sGateway(Resource resource, String gatewayClassName, List<Addres
                 default -> List.of();
             };
         }
+    }
+
+    /** Whether a {@link #TERMINATE_MODE_OPTION} value makes Istio serve its own workload certificate. */
+    public static boolean builtinMode(String terminateMode) {
+        return "ISTIO_SIMPLE".equals(terminateMode) || "ISTIO_MUTUAL".equals(terminateMode);
     }
 
     public boolean waypoint() {

@@ -1,5 +1,7 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.model.Kind;
+
 import java.util.List;
 
 /** The registry of rule families; a code's rule is found by searching for the code. */
@@ -11,6 +13,9 @@ public final class Rules {
         return List.of(new GatewayStructureRules(), new ServerTlsRules(), new CredentialRules(),
                 new GatewayConflictRules(), new RouteRules(), new OriginationCredentialRules(),
                 new ServiceEntryRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
-                new DestinationRuleRules(), new EgressRoutingRules());
+                new DestinationRuleRules(), new EgressRoutingRules(), new ListenerRules(), new MixedApiRules(),
+                new MixedApiRules.Listeners(), new K8sRouteRules(Kind.HTTP_ROUTE), new K8sRouteRules(Kind.GRPC_ROUTE),
+                new K8sRouteRules(Kind.TLS_ROUTE), new K8sRouteRules(Kind.TCP_ROUTE), new WaypointRules(),
+                new WaypointRules.Labels(Kind.NAMESPACE), new WaypointRules.Labels(Kind.SERVICE));
     }
 }

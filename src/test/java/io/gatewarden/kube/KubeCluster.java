@@ -201,6 +201,9 @@ public final class KubeCluster {
         return cacheDir().resolve("k8s").resolve(K8S_VERSION + "-linux-amd64");
     }
 
+    /** The CRD files provision-kube.sh caches, applied in this order. */
+    static final List<String> CRD_FILES = List.of("istio.yaml", "gateway-api.yaml", "gateway-api-experimental.yaml");
+
     /** Null when everything provision-kube.sh produces is present, else what is missing. */
     public static String missingPrerequisites() {
         StringBuilder missing = new StringBuilder();
@@ -209,7 +212,7 @@ public final class KubeCluster {
                 missing.append(' ').append(binDir().resolve(bin));
             }
         }
-        for (String crd : List.of("istio.yaml", "gateway-api.yaml")) {
+        for (String crd : CRD_FILES) {
             Path p = cacheDir().resolve("crds").resolve(crd);
             if (!Files.isRegularFile(p) || size(p) == 0) {
                 missing.append(' ').append(p);
@@ -393,8 +396,9 @@ public final class KubeCluster {
         long t0 = System.nanoTime();
         Path crds = cacheDir().resolve("crds");
         kubectl.run(null, "apply", "--server-side", "--field-manager=" + FIELD_MANAGER, "--force-conflicts",
-                "-f", crds.resolve("istio.yaml").toString(),
-                "-f", crds.resolve("gateway-api.yaml").toString()).assertOk();
+                "-f", crds.resolve(CRD_FILES.get(0)).toString(),
+                "-f", crds.resolve(CRD_FILES.get(1)).toString(),
+                "-f", crds.resolve(CRD_FILES.get(2)).toString()).assertOk();
         long t1 = System.nanoTime();
         this.client = newClient();
         if (!allCrdsEstablished(Duration.ofSeconds(60))) {
@@ -520,6 +524,9 @@ public final class KubeCluster {
 
     // ---------------------------------------------------------------- webhooks
 
+    public static final String ISTIO_GROUP = "networking.istio.io";
+    public static final String GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+
     /** The operations a webhook registered here intercepts. */
     public static final List<String> OPERATIONS = List.of("CREATE", "UPDATE");
 
@@ -534,12 +541,18 @@ public final class KubeCluster {
      * right after this call may not be intercepted yet, so poll for the expected effect.
      */
     public void registerValidatingWebhook(String name, String url, byte[] caBundlePem, List<String> resources) {
+        registerValidatingWebhook(name, url, caBundlePem, ISTIO_GROUP, resources);
+    }
+
+    /** {@link #registerValidatingWebhook(String, String, byte[], List)} for resources of another API group. */
+    public void registerValidatingWebhook(String name, String url, byte[] caBundlePem, String group,
+                                          List<String> resources) {
         ValidatingWebhookConfiguration cfg = new ValidatingWebhookConfigurationBuilder()
                 .withNewMetadata().withName(name).endMetadata()
                 .withWebhooks(new ValidatingWebhookBuilder()
                         .withName(webhookName(name))
                         .withClientConfig(clientConfig(url, caBundlePem))
-                        .withRules(istioRule(resources))
+                        .withRules(rule(group, resources))
                         .withMatchPolicy("Equivalent")
                         .withSideEffects("NoneOnDryRun")
                         .withAdmissionReviewVersions("v1")
@@ -552,12 +565,18 @@ public final class KubeCluster {
 
     /** Same as {@link #registerValidatingWebhook} for a MutatingWebhookConfiguration (reinvocationPolicy Never). */
     public void registerMutatingWebhook(String name, String url, byte[] caBundlePem, List<String> resources) {
+        registerMutatingWebhook(name, url, caBundlePem, ISTIO_GROUP, resources);
+    }
+
+    /** {@link #registerMutatingWebhook(String, String, byte[], List)} for resources of another API group. */
+    public void registerMutatingWebhook(String name, String url, byte[] caBundlePem, String group,
+                                        List<String> resources) {
         MutatingWebhookConfiguration cfg = new MutatingWebhookConfigurationBuilder()
                 .withNewMetadata().withName(name).endMetadata()
                 .withWebhooks(new MutatingWebhookBuilder()
                         .withName(webhookName(name))
                         .withClientConfig(clientConfig(url, caBundlePem))
-                        .withRules(istioRule(resources))
+                        .withRules(rule(group, resources))
                         .withMatchPolicy("Equivalent")
                         .withSideEffects("NoneOnDryRun")
                         .withAdmissionReviewVersions("v1")
@@ -593,9 +612,9 @@ public final class KubeCluster {
         return b.build();
     }
 
-    private static RuleWithOperations istioRule(List<String> resources) {
+    private static RuleWithOperations rule(String group, List<String> resources) {
         return new RuleWithOperationsBuilder()
-                .withApiGroups("networking.istio.io")
+                .withApiGroups(group)
                 .withApiVersions("*")
                 .withResources(resources)
                 .withOperations(OPERATIONS)

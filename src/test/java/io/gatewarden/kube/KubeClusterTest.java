@@ -121,7 +121,9 @@ class KubeClusterTest {
     @Test
     void gatewayApiCrdsAreEstablished() {
         for (String crd : List.of("gateways.gateway.networking.k8s.io", "gatewayclasses.gateway.networking.k8s.io",
-                "httproutes.gateway.networking.k8s.io", "referencegrants.gateway.networking.k8s.io")) {
+                "httproutes.gateway.networking.k8s.io", "grpcroutes.gateway.networking.k8s.io",
+                "referencegrants.gateway.networking.k8s.io", "tlsroutes.gateway.networking.k8s.io",
+                "tcproutes.gateway.networking.k8s.io")) {
             assertEstablished(crd);
         }
         String ns = uniqueNamespace("gwapi");
