@@ -127,6 +127,17 @@ public final class ShapeReader {
         return out;
     }
 
+    /** Whether one of {@code errors} was recorded at {@code path} or inside it: a finding there is already explained. */
+    public static boolean recordedWithin(List<Diagnostic> errors, String path) {
+        for (Diagnostic d : errors) {
+            String f = d.field();
+            if (f.equals(path) || f.startsWith(path + ".") || f.startsWith(path + "[")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A short rendering of a bad value for messages; long values are cut. */
     public static String describe(JsonNode v) {
         String s = v.isTextual() ? "\"" + v.asText() + "\"" : v.toString();

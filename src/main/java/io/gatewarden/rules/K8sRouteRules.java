@@ -14,6 +14,7 @@ import io.gatewarden.model.K8sRoute;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.NamespacedName;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ShapeReader;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -83,8 +84,11 @@ public final class K8sRouteRules implements Rule {
         String gw = "Gateway " + ref.namespaceOr(r.namespace()) + "/" + ref.name();
         return switch (p.status()) {
             case ATTACHED -> null;
-            case NO_GATEWAY -> Diagnostic.of(Code.GA706, r, ref.path(), gw + " not found, so the route serves nothing"
-                    + missingGatewayHint(route, ref, facts));
+            case NO_GATEWAY -> {
+                String[] hint = missingGatewayHint(route, ref, facts);
+                yield Diagnostic.of(Code.GA706, r, ref.path(), gw + " not found", ", so the route serves nothing" + hint[0],
+                        hint[1]);
+            }
             case NO_LISTENERS -> Diagnostic.of(Code.GA706, r, ref.path(), gw + " has no listeners: add one for the route");
             case NO_LISTENER_NAMED -> Diagnostic.of(Code.GA706, r, ref.path() + ".sectionName", gw + " has no listener "
                     + "named \"" + ref.sectionName() + "\" (listeners: " + names(p.gateway()) + "): set sectionName to one "
@@ -101,8 +105,8 @@ public final class K8sRouteRules implements Rule {
                 K8sGateway.Listener l = p.listeners().get(0);
                 String fix = l.supportedKinds().contains(route.kind()) ? ": add " + route.kind().kind()
                         + " to allowedRoutes.kinds, or attach to another listener"
-                        : ": attach it to a listener whose protocol takes " + route.kind().kind() + ", or use a "
-                        + kindsText(l.supportedKinds()) + " here";
+                        : ": attach it to a listener whose protocol takes " + route.kind().kind() + ", or use a route "
+                        + "of kind " + kindsText(admitted(l)) + " here";
                 yield Diagnostic.of(Code.GA708, r, ref.path(), "listener " + l.name() + " of " + gw + " (" + l.protocol()
                         + (l.tls() != null && l.tls().passthrough() ? ", Passthrough" : "") + ") admits "
                         + kindsText(admitted(l)) + ", not " + route.kind().kind(), ", so the route is not attached", fix);
@@ -127,36 +131,40 @@ public final class K8sRouteRules implements Rule {
                 fix);
     }
 
-    /** Where else a Gateway of that name exists: another namespace, or an Istio Gateway routes cannot attach to. */
-    private static String missingGatewayHint(K8sRoute route, K8sRoute.ParentRef ref, Facts facts) {
+    /**
+     * Where else a Gateway of that name exists (another namespace, or an Istio Gateway routes cannot attach
+     * to), and the fix: {explanation, fix}, each starting with its separator.
+     */
+    private static String[] missingGatewayHint(K8sRoute route, K8sRoute.ParentRef ref, Facts facts) {
         String ns = ref.namespaceOr(route.resource().namespace());
         TreeSet<String> elsewhere = new TreeSet<>(facts.stored(ListenerIndex.DERIVATION).namespacesOf(ref.name()));
         elsewhere.remove(ns);
         if (!elsewhere.isEmpty()) {
-            return "; a Gateway of that name exists in namespace " + String.join(", ", Messages.limit(elsewhere))
-                    + ": set namespace: " + elsewhere.first();
+            return new String[] {"; a Gateway of that name exists in namespace "
+                    + String.join(", ", Messages.limit(elsewhere)), ": set namespace: " + elsewhere.first()};
         }
         if (facts.stored(GatewayIndex.DERIVATION).gateway(ns, ref.name()) != null) {
-            return "; " + ns + "/" + ref.name() + " is an Istio Gateway (networking.istio.io), which Gateway API routes "
-                    + "cannot attach to: bind a VirtualService to it, or create a gateway.networking.k8s.io Gateway";
+            return new String[] {"; " + ns + "/" + ref.name() + " is an Istio Gateway (networking.istio.io), which "
+                    + "Gateway API routes cannot attach to", ": bind a VirtualService to it, or create a "
+                    + "gateway.networking.k8s.io Gateway"};
         }
-        return "; create the Gateway, or correct the parentRef (namespace defaults to the route's)";
+        return new String[] {"", ": create the Gateway, or correct the parentRef (namespace defaults to the route's)"};
     }
 
     /** GA709. */
     private void backends(K8sRoute route, Facts facts, List<Diagnostic> out) {
         String local = route.resource().namespace();
         for (K8sRoute.BackendRef b : route.backendRefs()) {
-            if (!b.isService() || b.name() == null) {
+            if (!b.isService() || b.name() == null || ShapeReader.recordedWithin(route.shapeErrors(), b.path())) {
                 continue;
             }
             String ns = b.namespaceOr(local);
             String svc = "Service " + ns + "/" + b.name();
             if (!facts.stored(ReferenceGrants.DERIVATION).allows(kind, local, "Service", ns, b.name())) {
-                out.add(Diagnostic.of(Code.GA709, route.resource(), b.path(), "backendRef to " + svc + " from namespace "
-                        + local + ", but no ReferenceGrant in " + ns + " allows it", ", so Istio drops this backend "
-                        + "(RefNotPermitted)", ": create a ReferenceGrant in " + ns + " from {group: gateway.networking.k8s.io, "
-                        + "kind: " + kind.kind() + ", namespace: " + local + "} to {group: \"\", kind: Service}"));
+                out.add(Diagnostic.of(Code.GA709, route.resource(), b.path(), "no ReferenceGrant in " + ns + " lets "
+                        + kind.kind() + "s of " + local + " use " + svc, ", so Istio drops this backend (RefNotPermitted)",
+                        ": create one from {group: gateway.networking.k8s.io, kind: " + kind.kind() + ", namespace: "
+                        + local + "} to {group: \"\", kind: Service}"));
                 continue;
             }
             ServiceRegistry.Services services = facts.stored(ServiceRegistry.SERVICES);

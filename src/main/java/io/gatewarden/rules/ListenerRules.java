@@ -10,6 +10,7 @@ import io.gatewarden.facts.Facts;
 import io.gatewarden.model.K8sGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ShapeReader;
 
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +52,7 @@ public final class ListenerRules implements Rule {
             refs.put(ref.field(), ref);
         }
         for (K8sGateway.Listener l : gw.listeners()) {
-            if (shapeErrorWithin(gw, l.path() + ".tls")) {
+            if (ShapeReader.recordedWithin(gw.shapeErrors(), l.path() + ".tls")) {
                 continue; // a tls block that could not be read: its error says what to fix
             }
             K8sGateway.Tls tls = l.tls();
@@ -63,8 +64,8 @@ public final class ListenerRules implements Rule {
             if (tls != null && tls.passthrough()) {
                 if (!tls.certificateRefs().isEmpty()) {
                     out.add(Diagnostic.of(Code.GA702, resource, tls.path() + ".certificateRefs", "listener "
-                            + l.name() + " passes TLS through to the backends", ", so its " + tls.certificateRefs().size()
-                            + " certificateRefs are never served", ": remove them, or set tls.mode: Terminate"));
+                            + l.name() + " passes TLS through to the backends", ", so the certificates it names are "
+                            + "never served", ": remove its certificateRefs, or set tls.mode: Terminate"));
                 }
                 continue;
             }
@@ -89,11 +90,12 @@ public final class ListenerRules implements Rule {
     /** GA701: an HTTPS or TLS Terminate listener without a certificate. */
     private static Diagnostic missingCertificate(K8sGateway gw, K8sGateway.Listener l) {
         String name = AssignedName.of(gw.resource().namespace(), gw.resource().name(), l.name() == null ? "" : l.name());
-        String what = l.tls() == null ? "HTTPS listener " + l.name() + " has no tls block, so Istio skips it"
-                : l.protocol() + " listener " + l.name() + " terminates TLS but names no certificateRefs";
+        String refs = "certificateRefs: [{name: " + name + "}]";
+        String what = l.tls() == null ? "HTTPS listener " + l.name() + " has no tls block, so Istio skips it: add tls: "
+                + "{mode: Terminate, " + refs + "}" : l.protocol() + " listener " + l.name() + " terminates TLS but "
+                + "names no certificate: add " + refs;
         return Diagnostic.of(Code.GA701, gw.resource(), l.tls() == null ? l.path() : l.tls().path(), what
-                + ": add tls: {mode: Terminate, certificateRefs: [{name: " + name + "}]} (Gatewarden provisions that "
-                + "secret in " + gw.resource().namespace() + "), or name your own Secret");
+                + " (Gatewarden provisions that secret in " + gw.resource().namespace() + "), or name your own Secret");
     }
 
     /** GA703, GA704, then the Secret's checks as GA705. */
@@ -133,15 +135,5 @@ public final class ListenerRules implements Rule {
         String head = (subject.isEmpty() ? "" : subject + " ") + "(" + check + ") ";
         return Diagnostic.of(Code.GA705, r, field, head + rest).withBrief(briefRest == null ? null : head + briefRest)
                 .withSeverity(severity);
-    }
-
-    /** Whether a shape error was recorded at or inside {@code path}. */
-    private static boolean shapeErrorWithin(K8sGateway gw, String path) {
-        for (Diagnostic d : gw.shapeErrors()) {
-            if (d.field().equals(path) || d.field().startsWith(path + ".") || d.field().startsWith(path + "[")) {
-                return true;
-            }
-        }
-        return false;
     }
 }
