@@ -479,7 +479,7 @@ class DefaulterTest {
 
     @Test
     void otherKindsAndGroupsAreNotTouched() throws Exception {
-        for (String head : List.of("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway",
+        for (String head : List.of("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute",
                 "apiVersion: networking.istio.io/v1\nkind: ServiceEntry", "apiVersion: v1\nkind: Service")) {
             JsonNode object = yaml(head + """
 
@@ -674,6 +674,101 @@ class DefaulterTest {
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
+    // ------------------------------------------------------------------ MUT908
+
+    static String k8sGateway(String listeners) {
+        return """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: web, namespace: shop}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                """ + listeners.indent(2);
+    }
+
+    @Test
+    void mut908HttpsListenerWithoutCertificateGetsAProvisionedOne() throws Exception {
+        JsonNode gw = yaml(k8sGateway("""
+                - {name: https, port: 443, protocol: HTTPS, hostname: shop.example.com}
+                - {name: tls, port: 8443, protocol: TLS, hostname: "*.example.com", tls: {mode: Terminate, certificateRefs: []}}
+                - {name: api, port: 9443, protocol: HTTPS, hostname: api.example.com, tls: {options: {a: b}}}
+                """));
+        List<Change> changes = changes(gw);
+        assertEquals(List.of("MUT908", "MUT908", "MUT908", "MUT907"), codes(changes));
+        assertEquals("[MUT908] spec.listeners[0].tls: added with mode Terminate and certificateRefs [{name: "
+                + "shop-web-https-tls}] because an HTTPS listener needs a certificate; Gatewarden provisions that secret "
+                + "in shop", changes.get(0).warning());
+        assertEquals("replace", changes.get(1).op(), "an empty list is replaced");
+        assertEquals("add", changes.get(2).op());
+        JsonNode out = apply(gw, changes);
+        assertEquals("{\"mode\":\"Terminate\",\"certificateRefs\":[{\"group\":\"\",\"kind\":\"Secret\","
+                + "\"name\":\"shop-web-https-tls\"}]}", out.at("/spec/listeners/0/tls").toString());
+        assertEquals("shop-web-tls-tls", out.at("/spec/listeners/1/tls/certificateRefs/0/name").asText());
+        assertEquals("b", out.at("/spec/listeners/2/tls/options/a").asText(), "other tls fields stay");
+        assertEquals("shop-web-api-tls", out.at("/spec/listeners/2/tls/certificateRefs/0/name").asText());
+        assertEquals("MUT908", out.at("/metadata/annotations/gatewarden.io~1defaulted").asText());
+        assertEquals(List.of(), changes(out), "its own output needs nothing more");
+    }
+
+    @Test
+    void mut908OnlyWhereTheAnswerIsClear() throws Exception {
+        String untouched = """
+                - {name: bare-tls, port: 443, protocol: TLS, hostname: a.example.com}
+                - {name: passthrough, port: 444, protocol: TLS, hostname: b.example.com, tls: {mode: Passthrough}}
+                - {name: named, port: 445, protocol: HTTPS, hostname: c.example.com, tls: {certificateRefs: [{name: mine}]}}
+                - {name: mesh-cert, port: 446, protocol: HTTPS, hostname: d.example.com,
+                   tls: {options: {gateway.istio.io/tls-terminate-mode: ISTIO_SIMPLE}}}
+                - {name: any-host, port: 447, protocol: HTTPS}
+                - {name: http, port: 80, protocol: HTTP, hostname: e.example.com}
+                - {port: 448, protocol: HTTPS, hostname: f.example.com}
+                - {name: odd, port: 449, protocol: HTTPS, hostname: g.example.com, tls: [x]}
+                - 7
+                """;
+        assertEquals(List.of(), changes(yaml(k8sGateway(untouched))));
+        String needs = "- {name: https, port: 443, protocol: HTTPS, hostname: shop.example.com}\n";
+        assertEquals(List.of(), Defaulter.changes(yaml(k8sGateway(needs)), ON.withCredentialName(false)),
+                "no name without provisioning");
+        assertEquals(List.of(), changes(yaml(k8sGateway(needs).replace("name: web,", "generateName: web-,"))),
+                "no stable name");
+        assertEquals(List.of(), changes(yaml(k8sGateway(needs).replace("namespace: shop}",
+                "namespace: shop, annotations: {gatewarden.io/defaults: \"off\"}}"))), "opted out");
+    }
+
+    @Test
+    void defaultingTurnsARejectedListenerIntoAProvisionedOne() throws Exception {
+        JsonNode gw = yaml(k8sGateway("- {name: https, port: 443, protocol: HTTPS, hostname: shop.example.com, "
+                + "tls: {mode: Terminate}}\n"));
+        Engine engine = new Engine(RuleSettings.defaults());
+        StaticClusterView view = new StaticClusterView(List.of());
+        assertEquals(Set.of("GA701"), errors(engine.check(Resource.of(gw, "shop", "t"), engine.facts(view))));
+        List<Diagnostic> after = engine.check(Resource.of(mutate(gw, ON), "shop", "t"), engine.facts(view));
+        assertEquals(Set.of(), errors(after), after.toString());
+        assertTrue(after.stream().anyMatch(d -> d.code() == Code.GA705 && d.severity() == Severity.INFO
+                && d.message().contains("Gatewarden will provision it for shop.example.com")), after.toString());
+    }
+
+    /** The golden cases of GA701 are what MUT908 defaults; the clean seed in the Gateway API needs nothing. */
+    @Test
+    void mut908OverTheGoldenCases() throws Exception {
+        assertEquals(List.of("MUT908", "MUT908", "MUT908", "MUT907"),
+                codes(k8sGatewayChanges("ga701-listener-without-certificate")));
+        for (String silent : List.of("ga-clean-seed", "ga701-silent-builtin-passthrough-and-bare-tls",
+                "ga702-passthrough-with-certificate-refs", "ga705-no-hostname-cannot-provision")) {
+            assertEquals(List.of(), k8sGatewayChanges(silent), silent);
+        }
+    }
+
+    static List<Change> k8sGatewayChanges(String name) throws Exception {
+        List<Change> out = new ArrayList<>();
+        for (Resource r : GoldenCorpus.read(GoldenCorpus.CASES.resolve(name)).resources()) {
+            if (r.is(Kind.K8S_GATEWAY)) {
+                out.addAll(Defaulter.changes(r.body(), r.namespace(), ON));
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ the golden corpus
 
     /**
@@ -740,7 +835,8 @@ class DefaulterTest {
         assertTrue(warnings > 50, warnings + " warnings");
     }
 
-    static final Set<Kind> MUTATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.DESTINATION_RULE);
+    static final Set<Kind> MUTATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.DESTINATION_RULE,
+            Kind.K8S_GATEWAY);
 
     static Set<String> errorKeys(Analysis a) {
         return a.diagnostics().stream().filter(d -> d.severity() == Severity.ERROR)

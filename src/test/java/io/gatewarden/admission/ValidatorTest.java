@@ -177,4 +177,47 @@ class ValidatorTest {
             assertTrue(w.asText().length() <= WarningLine.MAX, w.asText());
         }
     }
+
+    static String k8sReview(String uid, String kind, String object) {
+        return "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"" + uid
+                + "\",\"kind\":{\"group\":\"gateway.networking.k8s.io\",\"version\":\"v1\",\"kind\":\"" + kind + "\"},"
+                + "\"operation\":\"CREATE\",\"namespace\":\"shop\",\"object\":" + object + "}}";
+    }
+
+    @Test
+    void gatewayApiGatewayWithACrossNamespaceRefIsDeniedNamingTheGrant() throws Exception {
+        String gw = "{\"apiVersion\":\"gateway.networking.k8s.io/v1\",\"kind\":\"Gateway\",\"metadata\":{\"name\":\"web\"},"
+                + "\"spec\":{\"gatewayClassName\":\"istio\",\"listeners\":[{\"name\":\"https\",\"port\":443,"
+                + "\"protocol\":\"HTTPS\",\"hostname\":\"shop.example.com\",\"tls\":{\"certificateRefs\":"
+                + "[{\"name\":\"shop-tls\",\"namespace\":\"default\"}]}}]}}";
+        JsonNode r = judge(k8sReview("g-1", "Gateway", gw)).get("response");
+        assertFalse(r.get("allowed").asBoolean());
+        String message = r.get("status").get("message").asText();
+        assertTrue(message.startsWith("Gatewarden denied Gateway shop/web: [GA704] spec.listeners[0].tls.certificateRefs[0]: "),
+                message);
+        assertTrue(message.contains("create a ReferenceGrant in default"), message);
+        // A certificate missing from its own namespace is provisioned: admitted, with the plan as an info.
+        JsonNode own = judge(k8sReview("g-2", "Gateway", gw.replace("\"shop-tls\",\"namespace\":\"default\"",
+                "\"new-tls\""))).get("response");
+        assertTrue(own.get("allowed").asBoolean(), own.toString());
+        assertTrue(own.get("warnings").get(0).asText().startsWith("[GA705] (info) spec.listeners[0].tls.certificateRefs[0]: "
+                + "secret new-tls (GW302) does not exist in shop"), own.toString());
+    }
+
+    @Test
+    void routesAreJudgedAndWrongTypesDeniedNotCrashes() throws Exception {
+        JsonNode warned = judge(k8sReview("r-1", "HTTPRoute", "{\"apiVersion\":\"gateway.networking.k8s.io/v1\","
+                + "\"kind\":\"HTTPRoute\",\"metadata\":{\"name\":\"r\"},\"spec\":{\"parentRefs\":[{\"name\":\"nowhere\"}]}}"))
+                .get("response");
+        assertTrue(warned.get("allowed").asBoolean());
+        assertTrue(warned.get("warnings").get(0).asText().startsWith("[GA706] spec.parentRefs[0]: Gateway shop/nowhere not found"),
+                warned.toString());
+        JsonNode odd = judge(k8sReview("r-2", "TLSRoute", "{\"apiVersion\":\"gateway.networking.k8s.io/v1alpha2\","
+                + "\"kind\":\"TLSRoute\",\"metadata\":{\"name\":\"r\"},\"spec\":{\"parentRefs\":7,\"rules\":[{\"backendRefs\":"
+                + "[{\"name\":\"x\",\"port\":\"p\"}]}]}}")).get("response");
+        assertFalse(odd.get("allowed").asBoolean());
+        String message = odd.get("status").get("message").asText();
+        assertTrue(message.contains("[GA706] spec.parentRefs: 7 is not a list") && message.contains("[GA709] spec.rules[0]"
+                + ".backendRefs[0].port"), message);
+    }
 }
