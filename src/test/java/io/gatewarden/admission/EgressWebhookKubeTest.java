@@ -174,14 +174,10 @@ class EgressWebhookKubeTest {
     }
 
     static Secret awaitSecret(String ns, String name, long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        do {
-            Secret s = client.secrets().inNamespace(ns).withName(name).get();
-            if (s != null) {
-                return s;
-            }
-            Thread.sleep(50);
-        } while (System.currentTimeMillis() < deadline);
-        throw new AssertionError("secret " + ns + "/" + name + " not created within " + millis + " ms");
+        Secret s = cluster.awaitSecret(ns, name, millis);
+        if (s == null) {
+            throw new AssertionError("secret " + ns + "/" + name + " not created within " + millis + " ms");
+        }
+        return s;
     }
 }

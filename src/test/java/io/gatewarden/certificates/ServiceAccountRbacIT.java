@@ -71,6 +71,45 @@ class ServiceAccountRbacIT extends ProcessTestBase {
         return s;
     }
 
+    /**
+     * A Gateway API Gateway's certificateRef into another namespace, allowed there by a ReferenceGrant:
+     * the informers for the Gateway API kinds and Namespaces, the Secret write in the ref's namespace
+     * and the Event on the Gateway API Gateway all run under k8s/rbac.yaml.
+     */
+    void provisionsForGatewayApi(GatewardenProcess writer, String ns) throws Exception {
+        String certs = ns + "-certs";
+        cluster.ensureNamespace(certs);
+        String secret = "rbac-gapi-" + run;
+        String host = "gapi-" + run + ".example.com";
+        cluster.apply("""
+                apiVersion: gateway.networking.k8s.io/v1beta1
+                kind: ReferenceGrant
+                metadata: {name: gateways, namespace: %s}
+                spec:
+                  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: %s}]
+                  to: [{group: "", kind: Secret}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: gapi, namespace: %s}
+                spec:
+                  gatewayClassName: istio
+                  listeners:
+                  - {name: https, port: 443, protocol: HTTPS, hostname: %s,
+                     tls: {certificateRefs: [{name: %s, namespace: %s}]}}
+                """.formatted(certs, ns, ns, host, secret, certs));
+        Secret s = Await.until("secret " + certs + "/" + secret + " exists", Duration.ofSeconds(20), Duration.ofMillis(100),
+                () -> client.secrets().inNamespace(certs).withName(secret).get(), java.util.Objects::nonNull);
+        assertEquals(List.of(), ManagedSecrets.problems(s, ManagedSecrets.issuingCa(client), host,
+                "Gateway.gateway.networking.k8s.io/" + ns + "/gapi", Instant.now()));
+        assertEquals(Set.of(GatewardenProcess.fieldManager(writer.identity())), managers(s));
+        Await.until("an Event on Gateway " + ns + "/gapi", Duration.ofSeconds(10), Duration.ofMillis(100),
+                () -> client.v1().events().inNamespace(ns).list().getItems().stream()
+                        .anyMatch(e -> e.getInvolvedObject().getName().equals("gapi")
+                                && "gateway.networking.k8s.io/v1".equals(e.getInvolvedObject().getApiVersion())),
+                Boolean::booleanValue);
+    }
+
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aFreshInstallLeadsAndEveryReplacementTakesOverWithTheServiceAccountOfK8s() throws Exception {
@@ -80,6 +119,7 @@ class ServiceAccountRbacIT extends ProcessTestBase {
         GatewardenProcess a = start("rbac-a-" + run);
         a.awaitHealth(Duration.ofSeconds(120), h -> h.ready() && h.certificateLeader(), "ready and leading");
         provisions(a, ns, "gw-one");
+        provisionsForGatewayApi(a, ns);
 
         // A rolling update: the new pod comes up, the old one gets SIGTERM and releases the Lease (a patch).
         GatewardenProcess b = start("rbac-b-" + run);

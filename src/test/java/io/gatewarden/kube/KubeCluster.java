@@ -518,6 +518,19 @@ public final class KubeCluster {
     }
 
     /** Creates a namespace if absent (idempotent). */
+    /** Polls the API server for Secret {@code ns/name} until it exists or {@code millis} pass; null if it never appears. */
+    public io.fabric8.kubernetes.api.model.Secret awaitSecret(String ns, String name, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        do {
+            var s = client.secrets().inNamespace(ns).withName(name).get();
+            if (s != null) {
+                return s;
+            }
+            Thread.sleep(50);
+        } while (System.currentTimeMillis() < deadline);
+        return null;
+    }
+
     public void ensureNamespace(String name) {
         ssa(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build());
     }
