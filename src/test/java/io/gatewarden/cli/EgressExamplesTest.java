@@ -1,63 +1,22 @@
 package io.gatewarden.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/**
- * examples/egress: the complete scenario is judged clean, and each broken variant, added to
- * it, produces exactly the codes its {@code # expect:} line names and nothing else.
- */
-class EgressExamplesTest {
-    static final Path DIR = Path.of("examples/egress");
-    static final List<String> CLEAN = List.of("00-istio-egressgateway.yaml", "10-partner-api.yaml");
-
-    @Test
-    void completeScenarioIsCleanAndPlansTheClientCertificate() {
-        AnalyzeCommandTest.Run r = analyze(List.of());
-        assertEquals(0, r.exit(), r.out() + r.err());
-        assertEquals(Set.of(), codes(r.out(), "ERROR", "WARNING"), r.out());
-        assertTrue(r.out().contains("PLAN create-secret istio-system/partner-client"), r.out());
+/** examples/egress: the partner API reached through the egress gateway, with mutual TLS origination. */
+class EgressExamplesTest extends ExampleScenarioTest {
+    @Override
+    Path dir() {
+        return Path.of("examples/egress");
     }
 
-    static Stream<String> broken() throws IOException {
-        try (Stream<Path> files = Files.list(DIR)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains("-broken-")).sorted().toList().stream();
-        }
+    @Override
+    List<String> clean() {
+        return List.of("00-istio-egressgateway.yaml", "10-partner-api.yaml");
     }
 
-    @ParameterizedTest
-    @MethodSource("broken")
-    void brokenVariantShowsItsCodes(String file) throws IOException {
-        String expectLine = Files.readAllLines(DIR.resolve(file)).get(0);
-        assertTrue(expectLine.startsWith("# expect: "), file + " must start with '# expect: CODE...'");
-        Set<String> expected = new TreeSet<>(Arrays.asList(expectLine.substring("# expect: ".length()).trim().split("\\s+")));
-        AnalyzeCommandTest.Run r = analyze(List.of(file));
-        assertEquals(expected, codes(r.out(), "ERROR", "WARNING"), r.out());
-    }
-
-    private static AnalyzeCommandTest.Run analyze(List<String> extra) {
-        List<String> args = Stream.concat(CLEAN.stream(), extra.stream())
-                .flatMap(f -> Stream.of("-f", DIR.resolve(f).toString())).toList();
-        return AnalyzeCommandTest.run(args.toArray(String[]::new));
-    }
-
-    private static Set<String> codes(String out, String... severities) {
-        Set<String> wanted = Set.of(severities);
-        return out.lines().map(l -> l.split(" ", 3)).filter(p -> p.length == 3 && wanted.contains(p[0]))
-                .map(p -> p[1]).collect(Collectors.toCollection(TreeSet::new));
+    @Override
+    String plan() {
+        return "PLAN create-secret istio-system/partner-client";
     }
 }
