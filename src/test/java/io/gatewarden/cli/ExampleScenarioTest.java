@@ -25,21 +25,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ExampleScenarioTest {
-    /** The examples directory. */
-    abstract Path dir();
+    private final Path dir;
+    private final List<String> clean;
+    private final String plan;
 
-    /** The files of the complete, clean scenario. */
-    abstract List<String> clean();
+    /** The examples directory, the files of its complete (clean) scenario, and a line of that scenario's plan. */
+    ExampleScenarioTest(String dir, List<String> clean, String plan) {
+        this.dir = Path.of(dir);
+        this.clean = clean;
+        this.plan = plan;
+    }
 
-    /** A line the clean scenario's plan prints. */
-    abstract String plan();
+    Path dir() {
+        return dir;
+    }
 
     @Test
     void completeScenarioIsCleanAndPlansItsSecret() {
         AnalyzeCommandTest.Run r = analyze(List.of());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertEquals(Set.of(), codes(r.out(), "ERROR", "WARNING"), r.out());
-        assertTrue(r.out().contains(plan()), r.out());
+        assertTrue(r.out().contains(plan), r.out());
     }
 
     Stream<String> broken() throws IOException {
@@ -59,7 +65,7 @@ abstract class ExampleScenarioTest {
     }
 
     AnalyzeCommandTest.Run analyze(List<String> extra) {
-        List<String> args = Stream.concat(clean().stream(), extra.stream())
+        List<String> args = Stream.concat(clean.stream(), extra.stream())
                 .flatMap(f -> Stream.of("-f", dir().resolve(f).toString())).toList();
         return AnalyzeCommandTest.run(args.toArray(String[]::new));
     }
