@@ -6,7 +6,8 @@
 #   $KUBE_API_TEST_DIR/crds/*.yaml
 # Also copies Istio's Gateway API conversion test inputs and status goldens (from the same
 # istio.io/istio module) to $KUBE_API_TEST_DIR/istio-gateway-testdata, which
-# IstioConversionComparisonTest compares Gatewarden's GA rules with.
+# IstioConversionIT compares Gatewarden's GA rules with (Istio's own conversion,
+# built by tools/istio-gateway-conversion/build.sh, must reproduce its status goldens).
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.34.3}"
