@@ -34,6 +34,11 @@ public record K8sRoute(Resource resource, Kind kind, List<ParentRef> parentRefs,
         public String namespaceOr(String localNamespace) {
             return namespace == null || namespace.isEmpty() ? localNamespace : namespace;
         }
+
+        /** A core Service: the route is a mesh (GAMMA) route for it. */
+        public boolean isService() {
+            return "Service".equals(kind) && (group == null || group.isEmpty());
+        }
     }
 
     /**

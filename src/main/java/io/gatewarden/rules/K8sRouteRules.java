@@ -160,7 +160,10 @@ public final class K8sRouteRules implements Rule {
             }
             String ns = b.namespaceOr(local);
             String svc = "Service " + ns + "/" + b.name();
-            if (!facts.stored(ReferenceGrants.DERIVATION).allows(kind, local, "Service", ns, b.name())) {
+            // A mesh (GAMMA) consumer route may send to the Service it is attached to without a grant, as Istio does.
+            boolean ownParent = route.parentRefs().stream().anyMatch(p -> p.isService()
+                    && ns.equals(p.namespaceOr(local)) && b.name().equals(p.name()));
+            if (!ownParent && !facts.stored(ReferenceGrants.DERIVATION).allows(kind, local, "Service", ns, b.name())) {
                 out.add(Diagnostic.of(Code.GA709, route.resource(), b.path(), "no ReferenceGrant in " + ns + " lets "
                         + kind.kind() + "s of " + local + " use " + svc, ", so Istio drops this backend (RefNotPermitted)",
                         ": create one from {group: gateway.networking.k8s.io, kind: " + kind.kind() + ", namespace: "
