@@ -157,6 +157,20 @@ class GatewayApiKubeTest {
         Event e = awaitEvent("ga-web", "web");
         assertEquals("gateway.networking.k8s.io/v1", e.getInvolvedObject().getApiVersion());
         assertTrue(e.getMessage().contains("ga-web/ga-web-tls"), e.getMessage());
+        // A changed listener hostname is re-issued, like a changed Istio server host.
+        apply(gw.replace("\"ga-shop.example.com\"", "\"ga-shop2.example.com\"")).assertOk();
+        long changed = System.currentTimeMillis();
+        while (!covers(client().secrets().inNamespace("ga-web").withName("ga-web-tls").get(), "ga-shop2.example.com")) {
+            assertTrue(System.currentTimeMillis() - changed < 5_000, "not re-issued for ga-shop2.example.com within 5 s");
+            Thread.sleep(50);
+        }
+        assertUsable(client().secrets().inNamespace("ga-web").withName("ga-web-tls").get(),
+                "Gateway.gateway.networking.k8s.io/ga-web/web", "ga-shop2.example.com", "api.ga-shop.example.com");
+    }
+
+    static boolean covers(Secret s, String host) throws Exception {
+        X509Certificate leaf = Pem.certificates(Objects.secret(s).value("tls.crt")).get(0);
+        return HostCoverage.covers(HostCoverage.dnsNames(leaf), host);
     }
 
     static Event awaitEvent(String ns, String gateway) throws InterruptedException {
