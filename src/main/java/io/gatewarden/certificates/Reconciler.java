@@ -9,7 +9,10 @@ import io.gatewarden.demands.IssuanceReason;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
 import io.gatewarden.demands.RenewalPolicy;
+import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.facts.Facts;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.rules.CredentialAccessRules;
 import io.gatewarden.facts.RuleSettings;
 import io.gatewarden.facts.SecretAssessments;
 import io.gatewarden.pki.CertificateAuthority;
@@ -67,6 +70,9 @@ final class Reconciler {
     private final BooleanSupplier mayWrite;
     private final Clock clock;
     private final CertificateIssuer issuer = new CertificateIssuer();
+    private final CredentialAccessRules credentialAccess = new CredentialAccessRules();
+    /** GW314 findings already reported as Events, so each is reported once while it lasts. */
+    private final Set<String> unreadableReported = new HashSet<>();
 
     @SuppressWarnings("checkstyle:ParameterNumber") // the parts of a pass, each injected for tests
     Reconciler(Setup setup, ClusterView view, Supplier<List<SecretData>> managedSecrets, RuleSettings settings,
@@ -110,6 +116,7 @@ final class Reconciler {
         for (PlanEntry entry : Plan.of(facts, verified.check(ca.fingerprint(), now))) {
             carryOut(entry, ca);
         }
+        reportUnreadable(facts);
         Set<String> demanded = new HashSet<>();
         for (CredentialDemand d : Demands.all(facts)) {
             demanded.add(d.namespace() + "/" + d.secretName());
@@ -157,6 +164,27 @@ final class Reconciler {
             Duration delay = backoff.failed(key, clock.instant());
             LOG.errorf("issuing secret %s failed (%s); next try in %s", key, e.getMessage(), delay);
         }
+    }
+
+    /**
+     * GW314 as a Warning Event on the Gateway, once until it changes or is fixed: a secret provisioned where the
+     * gateway's ServiceAccount may not read it is still broken (istiod will not serve it).
+     */
+    private void reportUnreadable(Facts facts) {
+        Set<String> current = new HashSet<>();
+        for (IstioGateway gw : facts.gateways()) {
+            List<Diagnostic> found = new ArrayList<>();
+            credentialAccess.check(gw.resource(), facts, found);
+            for (Diagnostic d : found) {
+                String text = "[" + d.code() + "] " + d.field() + ": " + (d.brief() != null ? d.brief() : d.message());
+                current.add(d.resourceRef() + " " + text);
+                if (unreadableReported.add(d.resourceRef() + " " + text)) {
+                    LOG.warnf("%s %s", d.resourceRef(), text);
+                    events.warning(d.object(), "CredentialUnreadable", text);
+                }
+            }
+        }
+        unreadableReported.retainAll(current);
     }
 
     private SecretWriter.Desired desired(CredentialDemand demand, CertificateAuthority ca) {

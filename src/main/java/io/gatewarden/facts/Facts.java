@@ -2,6 +2,7 @@ package io.gatewarden.facts;
 
 import io.gatewarden.cluster.ClusterView;
 import io.gatewarden.cluster.Derivation;
+import io.gatewarden.cluster.SecretAccess;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.model.DestinationRule;
@@ -32,6 +33,7 @@ public final class Facts {
     private final Map<String, Optional<SecretData>> secrets = new HashMap<>();
     private final Map<String, List<String>> secretNamespaces = new HashMap<>();
     private final Map<String, Optional<List<String>>> egressAllowLists = new HashMap<>();
+    private final Map<String, SecretAccess> secretAccess = new HashMap<>();
     private Boolean egressWildcardDenied;
     /** When this evaluation began: a live read confirming a missing Secret may be shared from then on. */
     private final long begun = System.nanoTime();
@@ -159,6 +161,12 @@ public final class Facts {
     /** Namespaces holding a Secret of that name; asked once per name and evaluation. */
     public List<String> namespacesWithSecret(String name) {
         return secretNamespaces.computeIfAbsent(name, view::namespacesWithSecret);
+    }
+
+    /** Whether a ServiceAccount may list Secrets in a namespace, as istiod asks (GW314); asked once per evaluation. */
+    public SecretAccess secretAccess(String namespace, String serviceAccount) {
+        return secretAccess.computeIfAbsent(namespace + "/" + serviceAccount,
+                k -> view.secretAccess(namespace, serviceAccount));
     }
 
     /** The egress allow-list of a namespace (POL804), or empty when egress is unrestricted there. */

@@ -31,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (SIGTERM, the Lease released) and a crash (kill -9, the Lease left to expire) each hand the certificate
  * manager to the new replica, which provisions a new Gateway's secret; and no log line says "forbidden".
  *
+ * The leader also asks the API server whether the gateway's ServiceAccount may read its secrets (GW314: a
+ * SubjectAccessReview) and watches the RBAC objects that change that answer.
+ *
  * <p><b>Every later feature that reads or writes something new in the cluster must extend this test</b>
  * (a Gateway API kind, another ConfigMap, an Event type, a SubjectAccessReview...): a test run as
  * system:masters proves nothing about {@code k8s/rbac.yaml}. Its first version failed against the
@@ -80,6 +83,11 @@ class ServiceAccountRbacIT extends ProcessTestBase {
         GatewardenProcess a = start("rbac-a-" + run);
         a.awaitHealth(Duration.ofSeconds(120), h -> h.ready() && h.certificateLeader(), "ready and leading");
         provisions(a, ns, "gw-one");
+        // GW314: the leader asked the API server whether the gateway's ServiceAccount may read its secrets
+        // (a SubjectAccessReview), and watches RBAC objects to know when to ask again.
+        Await.until("a SubjectAccessReview answered", Duration.ofSeconds(20), Duration.ofMillis(200),
+                () -> a.metric("gatewarden_cluster_access_reviews_total"), n -> n >= 1);
+        assertEquals(List.of(), a.lines(Pattern.compile("cannot ask the API server whether")));
 
         // A rolling update: the new pod comes up, the old one gets SIGTERM and releases the Lease (a patch).
         GatewardenProcess b = start("rbac-b-" + run);

@@ -610,7 +610,10 @@ public final class KubeCluster {
      * Deployment istio-ingressgateway whose selector and pod template carry
      * {@code istio: ingressgateway, app: istio-ingressgateway}; a Pod
      * {@code istio-ingressgateway-fixture} with the same labels (it stays Pending: there is no
-     * kubelet); a Service istio-ingressgateway selecting them, ports http2 80→8080 and https 443→8443.
+     * kubelet); a Service istio-ingressgateway selecting them, ports http2 80→8080 and https 443→8443;
+     * and, as Istio's gateway chart installs them, the pods' ServiceAccount
+     * {@code istio-ingressgateway-service-account} with a Role and RoleBinding letting it read Secrets in
+     * istio-system (istiod serves credentials only then: GW314).
      */
     public void ensureIngressGatewayFixture() {
         ensureGatewayFixture(INGRESS_NAMESPACE, INGRESS_NAME, INGRESS_POD, INGRESS_LABELS);
@@ -626,6 +629,8 @@ public final class KubeCluster {
 
     private void ensureGatewayFixture(String namespace, String name, String pod, Map<String, String> labels) {
         ensureNamespace(namespace);
+        String serviceAccount = name + "-service-account";
+        ensureSecretReader(namespace, serviceAccount);
         var container = new ContainerBuilder()
                 .withName("istio-proxy")
                 .withImage("docker.io/istio/proxyv2:1.28.0")
@@ -640,14 +645,14 @@ public final class KubeCluster {
                 .withNewSelector().withMatchLabels(labels).endSelector()
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().withContainers(container).endSpec()
+                .withNewSpec().withServiceAccountName(serviceAccount).withContainers(container).endSpec()
                 .endTemplate()
                 .endSpec()
                 .build());
         ssa(new PodBuilder()
                 .withNewMetadata().withName(pod).withNamespace(namespace)
                 .withLabels(labels).endMetadata()
-                .withNewSpec().withContainers(container).endSpec()
+                .withNewSpec().withServiceAccountName(serviceAccount).withContainers(container).endSpec()
                 .build());
         ssa(new ServiceBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace)
@@ -661,6 +666,23 @@ public final class KubeCluster {
                                 .withTargetPort(new IntOrString(8443)).build())
                 .endSpec()
                 .build());
+    }
+
+    /**
+     * A ServiceAccount and the Role and RoleBinding Istio's gateway chart gives a gateway's: get, list and watch
+     * on secrets in its namespace (idempotent).
+     */
+    public void ensureSecretReader(String namespace, String serviceAccount) {
+        ssa(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder().withNewMetadata().withName(serviceAccount)
+                .withNamespace(namespace).endMetadata().build());
+        String role = serviceAccount + "-sds";
+        ssa(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder().withNewMetadata().withName(role)
+                .withNamespace(namespace).endMetadata().addNewRule().withApiGroups("").withResources("secrets")
+                .withVerbs("get", "list", "watch").endRule().build());
+        ssa(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder().withNewMetadata().withName(role)
+                .withNamespace(namespace).endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role", role)
+                .addNewSubject().withKind("ServiceAccount").withName(serviceAccount).withNamespace(namespace)
+                .endSubject().build());
     }
 
     /** Server-side apply of one object as {@value #FIELD_MANAGER}, forcing conflicts. */

@@ -179,7 +179,9 @@ class ManifestsKubeTest {
                 "create events.events.k8s.io -n istio-system",
                 "get leases.coordination.k8s.io -n gatewarden", "create leases.coordination.k8s.io -n gatewarden",
                 "patch leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
-                "list configmaps -n gatewarden");
+                "list configmaps -n gatewarden", "create subjectaccessreviews.authorization.k8s.io",
+                "list roles.rbac.authorization.k8s.io -A", "watch rolebindings.rbac.authorization.k8s.io -A",
+                "watch clusterroles.rbac.authorization.k8s.io", "list clusterrolebindings.rbac.authorization.k8s.io");
         List<String> denied = List.of(
                 "delete pods -n istio-system", "create pods -n gatewarden", "create pods --subresource=exec -n gatewarden",
                 "create deployments.apps -n gatewarden", "patch deployments.apps -n istio-system",
@@ -194,6 +196,9 @@ class ManifestsKubeTest {
                 "update validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "delete validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "create clusterrolebindings.rbac.authorization.k8s.io", "escalate clusterroles.rbac.authorization.k8s.io",
+                "create roles.rbac.authorization.k8s.io -n istio-system",
+                "update rolebindings.rbac.authorization.k8s.io -n istio-system",
+                "create tokenreviews.authentication.k8s.io",
                 "bind clusterroles.rbac.authorization.k8s.io", "impersonate serviceaccounts -n gatewarden",
                 "create serviceaccounts --subresource=token -n gatewarden");
 
