@@ -13,6 +13,7 @@ import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ServerProtocol;
 import io.gatewarden.model.TlsMode;
 import io.gatewarden.model.VirtualService;
 
@@ -34,6 +35,8 @@ import java.util.TreeSet;
  *   <li>RT502 none of the VirtualService hosts matches a host of a bound gateway visible from its namespace</li>
  *   <li>RT503 a tls match sniHost not within the VirtualService hosts</li>
  *   <li>RT504 bound to a gateway with a PASSTHROUGH server for its hosts, but no tls route</li>
+ *   <li>RT509 bound to a gateway server that terminates TLS for its hosts, with tls routes but none for what
+ *   comes out of the termination (http on HTTPS, tcp on TLS)</li>
  *   <li>RT505 host {@code *} while bound to the mesh</li>
  *   <li>RT506 a route destination host that matches no Service and no ServiceEntry</li>
  * </ul>
@@ -49,7 +52,7 @@ public final class RouteRules implements Rule {
 
     @Override
     public Set<Code> codes() {
-        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506);
+        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506, Code.RT509);
     }
 
     @Override
@@ -78,6 +81,7 @@ public final class RouteRules implements Rule {
                 if (gw != null && !vsHosts.isEmpty()) {
                     hostsMatch(vs, ref, gw, vsHosts, out);
                     passthrough(vs, ref, gw, vsHosts, out);
+                    terminated(vs, ref, gw, vsHosts, out);
                 }
             }
         }
@@ -183,6 +187,48 @@ public final class RouteRules implements Rule {
                             + "VirtualService has no tls routes, so that traffic is dropped" + fix)
                             .withBrief("no tls route for host \"" + host + "\", which " + gwRef + " passes through"
                                     + fix));
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * RT509, the mirror image of RT504: a server that terminates TLS hands on what was inside, HTTP on an HTTPS
+     * server (routed by http routes) or a byte stream on a TLS server (routed by tcp routes); tls routes match
+     * only before termination, on PASSTHROUGH servers, so they never apply here.
+     */
+    private static void terminated(VirtualService vs, VirtualService.Ref ref, IstioGateway gw, HostSet vsHosts,
+                                   List<Diagnostic> out) {
+        if (vs.tls().isEmpty()) {
+            return;
+        }
+        String vsNs = vs.resource().namespace();
+        String gwNs = gw.resource().namespace();
+        for (IstioGateway.Server server : gw.servers()) {
+            TlsMode mode = server == null || server.tls() == null ? null : server.tls().tlsMode();
+            if (mode == null || !mode.terminates() || server.port() == null) {
+                continue;
+            }
+            ServerProtocol protocol = server.port().knownProtocol();
+            boolean http = protocol == ServerProtocol.HTTPS;
+            if (!(http ? vs.http().isEmpty() : protocol == ServerProtocol.TLS && vs.tcp().isEmpty())) {
+                continue;
+            }
+            for (String host : server.hosts()) {
+                Hosts.GatewayHost gh = Hosts.GatewayHost.parse(host);
+                if (gh.visibleFrom(vsNs, gwNs) && vsHosts.intersectsAny(gh.dnsName())) {
+                    String where = "Gateway " + gwNs + "/" + gw.resource().name() + " " + server.path();
+                    String why = http ? ", so the decrypted HTTP matches no route: Envoy answers 404 with response "
+                            + "flag NR (no route)" : ", so the decrypted stream matches no tcp route: istiod logs "
+                            + "\"listener missed network filter\" and connections are closed";
+                    String fix = ": route it with " + (http ? "http" : "tcp") + " routes, or set the server's "
+                            + "tls.mode to PASSTHROUGH to keep the tls routes";
+                    out.add(Diagnostic.of(Code.RT509, vs.resource(), ref.path(), where + " terminates TLS (tls.mode "
+                            + mode + ") for host \"" + host + "\", but this VirtualService has only tls routes, which "
+                            + "match before termination (PASSTHROUGH)" + why + fix)
+                            .withBrief("only tls routes, but " + where + " terminates TLS for \"" + host + "\" ("
+                                    + (http ? "404 NR" : "connections closed") + ")" + fix));
                     return;
                 }
             }
