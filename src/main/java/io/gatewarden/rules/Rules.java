@@ -10,7 +10,7 @@ public final class Rules {
     public static List<Rule> all() {
         return List.of(new GatewayStructureRules(), new ServerTlsRules(), new CredentialRules(), new CredentialAccessRules(),
                 new GatewayConflictRules(), new RouteRules(), new OriginationCredentialRules(),
-                new ServiceEntryRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
+                new ServiceEntryRules(), new ServicePortRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
                 new DestinationRuleRules(), new EgressRoutingRules());
     }
 }

@@ -15,12 +15,13 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * EG601–EG605, EG610, EG612: ServiceEntries on their own and against each other.
+ * EG601–EG605, EG610, EG612, EG613: ServiceEntries on their own and against each other.
  * <ul>
  *   <li>EG601 no hosts, or host {@code *}</li>
  *   <li>EG602 a host outside the GW103 grammar (no {@code ns/} prefix on a ServiceEntry); a partial
@@ -30,6 +31,7 @@ import java.util.Set;
  *   <li>EG605 a TCP (or protocol-less) port while spec.addresses is empty (IST0134)</li>
  *   <li>EG610 a wildcard host on a MESH_EXTERNAL entry (broad egress); an error when the egress policy denies wildcards</li>
  *   <li>EG612 the same host and port declared with another protocol by another ServiceEntry (IST0177)</li>
+ *   <li>EG613 port 443 declared HTTP, HTTP2 or gRPC (see {@link PlaintextPort443})</li>
  * </ul>
  * Every check is linear in the entry's hosts and ports; EG612 looks hosts up in an index of the stored
  * ServiceEntries built once per cluster state.
@@ -44,7 +46,8 @@ public final class ServiceEntryRules implements Rule {
 
     @Override
     public Set<Code> codes() {
-        return Set.of(Code.EG601, Code.EG602, Code.EG603, Code.EG604, Code.EG605, Code.EG610, Code.EG612);
+        return Set.of(Code.EG601, Code.EG602, Code.EG603, Code.EG604, Code.EG605, Code.EG610, Code.EG612,
+                Code.EG613);
     }
 
     @Override
@@ -174,6 +177,10 @@ public final class ServiceEntryRules implements Rule {
                 }
             }
             String protocol = p.protocolUpper();
+            if (p.number() != null && p.number() == PlaintextPort443.HTTPS_PORT && PlaintextPort443.httpFamily(protocol)) {
+                out.add(PlaintextPort443.finding(r, p.path() + ".protocol", protocol.toLowerCase(Locale.ROOT),
+                        "protocol \"" + p.protocol() + "\""));
+            }
             if (noAddresses && (protocol.isEmpty() || protocol.equals("TCP"))) {
                 String port = p.number() == null ? "this port" : "port " + p.number();
                 String what = protocol.isEmpty() ? port + " has no protocol (so it may be treated as TCP)"
