@@ -33,9 +33,23 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
     public record Destination(String path, String host) {
     }
 
-    /** One {@code match} entry: its gateways (empty when absent) and, for tls routes, its sniHosts. */
-    public record Match(String path, List<Ref> gateways, List<Ref> sniHosts) {
+    /**
+     * One {@code match} entry: its gateways (empty when absent), for tls routes its sniHosts, and for http routes
+     * what decides which requests it takes (RT510): the {@code uri} (null when absent), {@code ignoreUriCase},
+     * and the names of its other conditions ({@code headers}, {@code method}, {@code port}, ...; a {@code uri}
+     * that is not one string match counts as a condition too).
+     */
+    public record Match(String path, List<Ref> gateways, List<Ref> sniHosts, Uri uri, boolean ignoreUriCase,
+                        List<String> conditions) {
     }
+
+    /** A {@code uri} string match: {@code kind} is exact, prefix or regex. */
+    public record Uri(String kind, String value) {
+    }
+
+    /** Fields of an http match that only name or scope it: they narrow no request on the gateway it applies to. */
+    private static final java.util.Set<String> NOT_CONDITIONS = java.util.Set.of("name", "gateways", "uri",
+            "ignoreUriCase", "statPrefix");
 
     /**
      * One entry of {@code spec.http}, {@code spec.tls} or {@code spec.tcp}.
@@ -145,9 +159,31 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
                 continue;
             }
             List<Ref> sni = tls ? refs(in, node, "sniHosts", matchPath + ".sniHosts", Code.RT503) : List.of();
-            out.add(new Match(matchPath, refs(in, node, "gateways", matchPath + ".gateways", Code.RT501), sni));
+            Uri uri = uri(node.path("uri"));
+            List<String> conditions = new ArrayList<>();
+            node.fieldNames().forEachRemaining(f -> {
+                if (!NOT_CONDITIONS.contains(f) && !node.get(f).isNull()) {
+                    conditions.add(f);
+                }
+            });
+            if (uri == null && node.path("uri").isObject()) {
+                conditions.add("uri");
+            }
+            out.add(new Match(matchPath, refs(in, node, "gateways", matchPath + ".gateways", Code.RT501), sni, uri,
+                    node.path("ignoreUriCase").asBoolean(false), List.copyOf(conditions)));
         }
         return List.copyOf(out);
+    }
+
+    /** A {@code uri} holding exactly one string match, or null. */
+    private static Uri uri(JsonNode uri) {
+        if (!uri.isObject() || uri.size() != 1) {
+            return null;
+        }
+        String kind = uri.fieldNames().next();
+        JsonNode value = uri.get(kind);
+        return value.isTextual() && java.util.Set.of("exact", "prefix", "regex").contains(kind)
+                ? new Uri(kind, value.asText()) : null;
     }
 
     private static List<Destination> destinations(ShapeReader in, JsonNode route, String routePath) {

@@ -2,6 +2,7 @@ package io.gatewarden.rules;
 
 import io.gatewarden.facts.Facts;
 import io.gatewarden.facts.GatewayIndex;
+import io.gatewarden.facts.RoutesByGateway;
 import io.gatewarden.facts.ServiceRegistry;
 import io.gatewarden.model.HostSet;
 import io.gatewarden.model.NamespacedName;
@@ -37,6 +38,8 @@ import java.util.TreeSet;
  *   <li>RT504 bound to a gateway with a PASSTHROUGH server for its hosts, but no tls route</li>
  *   <li>RT509 bound to a gateway server that terminates TLS for its hosts, with tls routes but none for what
  *   comes out of the termination (http on HTTPS, tcp on TLS)</li>
+ *   <li>RT510 an http route hidden by a route of another VirtualService merged before it on the same gateway and
+ *   host (see {@link RouteShadowing})</li>
  *   <li>RT505 host {@code *} while bound to the mesh</li>
  *   <li>RT506 a route destination host that matches no Service and no ServiceEntry</li>
  * </ul>
@@ -52,7 +55,8 @@ public final class RouteRules implements Rule {
 
     @Override
     public Set<Code> codes() {
-        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506, Code.RT509);
+        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506, Code.RT509,
+                Code.RT510);
     }
 
     @Override
@@ -64,7 +68,8 @@ public final class RouteRules implements Rule {
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         VirtualService vs = facts.virtualService(resource);
         out.addAll(vs.shapeErrors());
-        Known known = new Known(facts.stored(GatewayIndex.DERIVATION), facts.stored(ServiceRegistry.DERIVATION));
+        Known known = new Known(facts.stored(GatewayIndex.DERIVATION), facts.stored(ServiceRegistry.DERIVATION),
+                facts.stored(RoutesByGateway.DERIVATION));
         HostSet vsHosts = new HostSet(vs.hostNames());
 
         gatewayReferences(vs, known, vsHosts, out);
@@ -73,15 +78,22 @@ public final class RouteRules implements Rule {
         destinations(vs, known, out);
     }
 
-    /** RT501 for every reference; RT502 and RT504 for the existing gateways of spec.gateways. */
+    /** RT501 for every reference; RT502, RT504, RT509 and RT510 for the existing gateways of spec.gateways. */
     private static void gatewayReferences(VirtualService vs, Known known, HostSet vsHosts, List<Diagnostic> out) {
         if (vs.gatewaysSet()) {
+            Set<NamespacedName> bound = new HashSet<>();
             for (VirtualService.Ref ref : vs.gateways()) {
                 IstioGateway gw = resolve(vs, ref, known, out);
                 if (gw != null && !vsHosts.isEmpty()) {
                     hostsMatch(vs, ref, gw, vsHosts, out);
                     passthrough(vs, ref, gw, vsHosts, out);
                     terminated(vs, ref, gw, vsHosts, out);
+                    NamespacedName gwName = new NamespacedName(gw.resource().namespace(), gw.resource().name());
+                    if (bound.add(gwName)) {
+                        List<VirtualService> others = known.routes.boundTo(gwName).stream()
+                                .filter(o -> !o.resource().sameObject(vs.resource())).toList();
+                        RouteShadowing.check(vs, gw, others, out);
+                    }
                 }
             }
         }
@@ -306,7 +318,7 @@ public final class RouteRules implements Rule {
         }
     }
 
-    /** What exists, from the stored state's shared indexes: Gateways, Services and ServiceEntry hosts. */
-    private record Known(GatewayIndex gateways, ServiceRegistry registry) {
+    /** What exists, from the stored state's shared indexes: Gateways, Services and ServiceEntry hosts, routes. */
+    private record Known(GatewayIndex gateways, ServiceRegistry registry, RoutesByGateway routes) {
     }
 }

@@ -368,6 +368,35 @@ class CrossResourceRulesTest {
                         """)), Code.RT504));
     }
 
+    @Test
+    void rt510AtAdmissionTheObjectNotYetStoredIsTheNewestWhateverItsName() throws Exception {
+        String gw = gateway("web", "{istio: ingressgateway}", HTTP_ANY.replace("\"*\"", "web.example.com"));
+        String stored = vs("zz-storefront", """
+                hosts: [web.example.com]
+                gateways: [web]
+                http: [{route: [{destination: {host: reviews.bookinfo}}]}]
+                """).replace("namespace: default}", "namespace: default, creationTimestamp: '2024-01-10T09:00:00Z'}");
+        String created = vs("aa-newcomer", """
+                hosts: [web.example.com]
+                gateways: [web]
+                http: [{route: [{destination: {host: ratings.bookinfo}}]}]
+                """);
+        StaticClusterView cluster = new StaticClusterView(TestManifests.resources(INGRESS, gw, stored));
+        io.gatewarden.model.Resource review = TestManifests.resources(created).get(0);
+        Engine engine = new Engine(RuleSettings.defaults());
+        List<Diagnostic> ds = engine.check(review, engine.facts(new io.gatewarden.cluster.OverlayClusterView(cluster, review)));
+        Diagnostic d = only(ds, Code.RT510);
+        assertEquals("spec.http[0]", d.field());
+        assertTrue(d.message().contains("VirtualService default/zz-storefront spec.http[0] (no match) comes first"),
+                d.message());
+
+        // The same object once stored with an older creation time than the other: now it comes first.
+        io.gatewarden.model.Resource older = TestManifests.resources(created.replace("namespace: default}",
+                "namespace: default, creationTimestamp: '2023-12-01T00:00:00Z'}")).get(0);
+        assertEquals(List.of(), codes(engine.check(older,
+                engine.facts(new io.gatewarden.cluster.OverlayClusterView(cluster, older))), Code.RT510));
+    }
+
     // ---------------------------------------------------------------- RT505
 
     @Test
