@@ -16,7 +16,7 @@ import java.util.Set;
 public final class Validator {
     /** Kinds judged on admission; anything else sent here is allowed untouched. */
     static final Set<Kind> VALIDATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.SERVICE_ENTRY,
-            Kind.DESTINATION_RULE, Kind.SIDECAR);
+            Kind.DESTINATION_RULE, Kind.SIDECAR, Kind.SERVICE);
 
     private final Engine engine;
     private final int maxErrorsInMessage;

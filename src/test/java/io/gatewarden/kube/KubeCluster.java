@@ -534,16 +534,29 @@ public final class KubeCluster {
      * right after this call may not be intercepted yet, so poll for the expected effect.
      */
     public void registerValidatingWebhook(String name, String url, byte[] caBundlePem, List<String> resources) {
+        registerValidatingWebhook(name, url, caBundlePem, rule("networking.istio.io", resources), "Fail");
+    }
+
+    /**
+     * The second webhook of {@code k8s/webhook.yaml}: core Services (EG613 warnings), failurePolicy Ignore, otherwise
+     * as {@link #registerValidatingWebhook(String, String, byte[], List)}.
+     */
+    public void registerServiceWebhook(String name, String url, byte[] caBundlePem) {
+        registerValidatingWebhook(name, url, caBundlePem, rule("", List.of("services")), "Ignore");
+    }
+
+    private void registerValidatingWebhook(String name, String url, byte[] caBundlePem, RuleWithOperations rule,
+                                           String failurePolicy) {
         ValidatingWebhookConfiguration cfg = new ValidatingWebhookConfigurationBuilder()
                 .withNewMetadata().withName(name).endMetadata()
                 .withWebhooks(new ValidatingWebhookBuilder()
                         .withName(webhookName(name))
                         .withClientConfig(clientConfig(url, caBundlePem))
-                        .withRules(istioRule(resources))
+                        .withRules(rule)
                         .withMatchPolicy("Equivalent")
                         .withSideEffects("NoneOnDryRun")
                         .withAdmissionReviewVersions("v1")
-                        .withFailurePolicy("Fail")
+                        .withFailurePolicy(failurePolicy)
                         .withTimeoutSeconds(10)
                         .build())
                 .build();
@@ -557,7 +570,7 @@ public final class KubeCluster {
                 .withWebhooks(new MutatingWebhookBuilder()
                         .withName(webhookName(name))
                         .withClientConfig(clientConfig(url, caBundlePem))
-                        .withRules(istioRule(resources))
+                        .withRules(rule("networking.istio.io", resources))
                         .withMatchPolicy("Equivalent")
                         .withSideEffects("NoneOnDryRun")
                         .withAdmissionReviewVersions("v1")
@@ -593,9 +606,9 @@ public final class KubeCluster {
         return b.build();
     }
 
-    private static RuleWithOperations istioRule(List<String> resources) {
+    private static RuleWithOperations rule(String apiGroup, List<String> resources) {
         return new RuleWithOperationsBuilder()
-                .withApiGroups("networking.istio.io")
+                .withApiGroups(apiGroup)
                 .withApiVersions("*")
                 .withResources(resources)
                 .withOperations(OPERATIONS)

@@ -143,6 +143,13 @@ class ManifestsKubeTest {
                 + " [\"CREATE\",\"UPDATE\"]"
                 + " Fail NoneOnDryRun Equivalent 5 [\"v1\"] gatewarden/gatewarden:443/validate"
                 + " [\"gatewarden\",\"kube-system\"]", r.stdout().trim());
+        // The Services webhook (EG613 warnings only) fails open.
+        Kubectl.Result services = cluster.kubectl("apply", "--dry-run=server", "-o",
+                "jsonpath={.webhooks[1].rules[0].apiGroups} {.webhooks[1].rules[0].resources}"
+                        + " {.webhooks[1].failurePolicy} {.webhooks[1].timeoutSeconds}"
+                        + " {.webhooks[1].clientConfig.service.path}",
+                "-f", file("webhook.yaml")).assertOk();
+        assertEquals("[\"\"] [\"services\"] Ignore 2 /validate", services.stdout().trim());
     }
 
     @Test
