@@ -1,12 +1,16 @@
 package io.gatewarden.facts;
 
 import io.gatewarden.cluster.Derivation;
+import io.gatewarden.model.HostSet;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.NamespacedName;
 import io.gatewarden.model.VirtualService;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +25,28 @@ public final class RoutesByGateway {
             Set.of(Kind.VIRTUAL_SERVICE),
             source -> new RoutesByGateway(source.get(Parsed.VIRTUAL_SERVICES.stored()).list()));
 
-    private final Map<NamespacedName, List<VirtualService>> byGateway = new HashMap<>();
+    private final Map<NamespacedName, Bound> byGateway = new HashMap<>();
+
+    /** The VirtualServices bound to one Gateway, by host name as written (normalized), wildcard ones apart. */
+    private static final class Bound {
+        final List<VirtualService> all = new ArrayList<>();
+        final Map<String, List<VirtualService>> byHost = new HashMap<>();
+        final List<VirtualService> withWildcard = new ArrayList<>();
+    }
 
     private RoutesByGateway(List<VirtualService> virtualServices) {
         for (VirtualService vs : virtualServices) {
             for (NamespacedName gw : boundGateways(vs)) {
-                byGateway.computeIfAbsent(gw, k -> new ArrayList<>()).add(vs);
+                Bound b = byGateway.computeIfAbsent(gw, k -> new Bound());
+                b.all.add(vs);
+                boolean wildcard = false;
+                for (String host : new LinkedHashSet<>(vs.hostNames().stream().map(HostSet::norm).toList())) {
+                    b.byHost.computeIfAbsent(host, k -> new ArrayList<>()).add(vs);
+                    wildcard |= host.startsWith("*");
+                }
+                if (wildcard) {
+                    b.withWildcard.add(vs);
+                }
             }
         }
     }
@@ -46,6 +66,22 @@ public final class RoutesByGateway {
 
     /** The stored VirtualServices bound to a Gateway. */
     public List<VirtualService> boundTo(NamespacedName gateway) {
-        return byGateway.getOrDefault(gateway, List.of());
+        Bound b = byGateway.get(gateway);
+        return b == null ? List.of() : b.all;
+    }
+
+    /**
+     * The stored VirtualServices bound to a Gateway that may have routes for {@code host} there: those naming the
+     * host itself, and those with a wildcard host (which may cover it). A superset, each once; the caller checks.
+     */
+    public Collection<VirtualService> mayRoute(NamespacedName gateway, String host) {
+        Bound b = byGateway.get(gateway);
+        if (b == null) {
+            return List.of();
+        }
+        Set<VirtualService> out = Collections.newSetFromMap(new IdentityHashMap<>());
+        out.addAll(b.byHost.getOrDefault(HostSet.norm(host), List.of()));
+        out.addAll(b.withWildcard);
+        return out;
     }
 }

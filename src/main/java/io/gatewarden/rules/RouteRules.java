@@ -90,9 +90,7 @@ public final class RouteRules implements Rule {
                     terminated(vs, ref, gw, vsHosts, out);
                     NamespacedName gwName = new NamespacedName(gw.resource().namespace(), gw.resource().name());
                     if (bound.add(gwName)) {
-                        List<VirtualService> others = known.routes.boundTo(gwName).stream()
-                                .filter(o -> !o.resource().sameObject(vs.resource())).toList();
-                        RouteShadowing.check(vs, gw, others, out);
+                        RouteShadowing.check(vs, gw, known.routes, out);
                     }
                 }
             }

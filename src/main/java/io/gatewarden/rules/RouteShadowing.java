@@ -2,6 +2,7 @@ package io.gatewarden.rules;
 
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
+import io.gatewarden.facts.RoutesByGateway;
 import io.gatewarden.model.HostSet;
 import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
@@ -85,25 +86,33 @@ final class RouteShadowing {
         }
     }
 
-    /** RT510 for the http routes of {@code vs} on {@code gw}, against the other VirtualServices bound to it. */
-    static void check(VirtualService vs, IstioGateway gw, List<VirtualService> others, List<Diagnostic> out) {
-        if (vs.http().isEmpty() || others.isEmpty()) {
-            return;
-        }
+    /**
+     * RT510 for the http routes of {@code vs} on {@code gw}, against the stored VirtualServices bound to it (its own
+     * stored version excepted).
+     */
+    static void check(VirtualService vs, IstioGateway gw, RoutesByGateway bound, List<Diagnostic> out) {
         String gwNs = gw.resource().namespace();
         NamespacedName gwName = new NamespacedName(gwNs, gw.resource().name());
+        if (vs.http().isEmpty() || bound.boundTo(gwName).isEmpty()) {
+            return;
+        }
         Set<String> reported = new HashSet<>();
+        // An indexed host set skips, in one lookup, a server host the VirtualService has nothing on (big gateways).
+        HostSet own = new HostSet(vs.hostNames());
         for (IstioGateway.Server server : gw.servers()) {
             if (!routesHttp(server)) {
                 continue;
             }
             for (String serverHost : server.hosts()) {
                 Hosts.GatewayHost gh = Hosts.GatewayHost.parse(serverHost);
+                if (!own.intersectsAny(gh.dnsName())) {
+                    continue;
+                }
                 for (String vhost : virtualHosts(vs, gh, gwNs)) {
                     List<VirtualService> merged = new ArrayList<>();
                     merged.add(vs);
-                    for (VirtualService other : others) {
-                        if (virtualHosts(other, gh, gwNs).contains(vhost)) {
+                    for (VirtualService other : bound.mayRoute(gwName, vhost)) {
+                        if (!other.resource().sameObject(vs.resource()) && virtualHosts(other, gh, gwNs).contains(vhost)) {
                             merged.add(other);
                         }
                     }

@@ -583,6 +583,27 @@ class CrossResourceRulesTest {
         assertTrue(only(ds, Code.RT502).message().contains("and 4995 more"));
     }
 
+    @Test
+    void twoThousandVirtualServicesOnOneGatewayWithManyHosts() throws Exception {
+        StringBuilder servers = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            servers.append("- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [s").append(i)
+                    .append(".example.com]\n");
+        }
+        StringBuilder yaml = new StringBuilder(INGRESS).append("---\n")
+                .append(gateway("big", "{istio: ingressgateway}", servers.toString()));
+        for (int i = 0; i < 2000; i++) {
+            // Pairs on one host: the second of each pair (by name) is hidden behind the first's catch-all.
+            yaml.append("---\n").append(vs("v" + (i % 2) + "-" + i / 2, """
+                    hosts: [s%d.example.com, a%d.example.org, b%d.example.org]
+                    gateways: [big]
+                    http: [{route: [{destination: {host: reviews.bookinfo}}]}]
+                    """.formatted(i / 2 % 1000, i, i)));
+        }
+        List<Diagnostic> ds = analyzeTimed(10_000, yaml.toString());
+        assertEquals(1000, codes(ds, Code.RT510).size());
+    }
+
     private static List<String> codes(List<Diagnostic> ds, Code code) {
         return keys(ds.stream().filter(d -> d.code() == code).toList());
     }
