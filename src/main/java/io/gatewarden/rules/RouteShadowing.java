@@ -14,8 +14,10 @@ import io.gatewarden.model.VirtualService;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -180,32 +182,53 @@ final class RouteShadowing {
                 .anyMatch(g -> VirtualService.gatewayRef(g.value(), v.resource().namespace()).equals(gw));
     }
 
-    /** RT510 for each route of {@code vs} whose every Envoy route comes after one of another VirtualService covering it. */
+    /**
+     * RT510 on {@code vs}: for each of its routes hidden by another VirtualService's, and for each route of another
+     * VirtualService that one of its routes hides (so an update of the older object is warned too).
+     */
     private static void report(VirtualService vs, NamespacedName gw, String vhost, List<Entry> routes,
                                Set<String> reported, List<Diagnostic> out) {
-        for (VirtualService.Route route : vs.http()) {
-            if (reported.contains(route.path())) {
+        Set<VirtualService> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Entry e : routes) {
+            if (!seen.add(e.vs())) {
                 continue;
             }
-            Entry own = null;
-            Entry shadower = null;
-            boolean hidden = true;
-            for (int i = 0; i < routes.size() && hidden; i++) {
-                Entry e = routes.get(i);
-                if (e.vs() == vs && e.route() == route) {
-                    Entry by = earlierCovering(routes, i);
-                    hidden = by != null;
-                    if (own == null) {
-                        own = e;
-                        shadower = by;
-                    }
+            for (VirtualService.Route route : e.vs().http()) {
+                Entry[] hidden = hidden(e.vs(), route, routes);
+                if (hidden == null) {
+                    continue;
+                }
+                Entry own = hidden[0];
+                Entry by = hidden[1];
+                if (e.vs() == vs && reported.add(route.path())) {
+                    out.add(hiddenFinding(vs, route, own, by, gw, vhost));
+                } else if (by.vs() == vs && reported.add(by.route().path() + " hides " + ref(own.vs()) + " "
+                        + route.path())) {
+                    out.add(hidesFinding(by, own, gw, vhost));
                 }
             }
-            if (hidden && own != null) {
-                reported.add(route.path());
-                out.add(finding(vs, route, own, shadower, gw, vhost));
+        }
+    }
+
+    /**
+     * The first Envoy route of {@code route} and the route merged before it that covers it, when every Envoy route
+     * of {@code route} is covered by one of another VirtualService merged before it; else null.
+     */
+    private static Entry[] hidden(VirtualService v, VirtualService.Route route, List<Entry> routes) {
+        Entry[] first = null;
+        for (int i = 0; i < routes.size(); i++) {
+            Entry e = routes.get(i);
+            if (e.vs() == v && e.route() == route) {
+                Entry by = earlierCovering(routes, i);
+                if (by == null) {
+                    return null;
+                }
+                if (first == null) {
+                    first = new Entry[] {e, by};
+                }
             }
         }
+        return first;
     }
 
     private static Entry earlierCovering(List<Entry> routes, int index) {
@@ -219,18 +242,35 @@ final class RouteShadowing {
         return null;
     }
 
-    private static Diagnostic finding(VirtualService vs, VirtualService.Route route, Entry own, Entry by,
-                                      NamespacedName gw, String vhost) {
-        String other = "VirtualService " + by.vs().resource().namespace() + "/" + by.vs().resource().name();
+    private static String ref(VirtualService v) {
+        return "VirtualService " + v.resource().namespace() + "/" + v.resource().name();
+    }
+
+    /** Why the order matters, said the same way on both sides. */
+    private static final String ORDER_RULE = "; istiod merges the VirtualServices bound to one gateway for one host in "
+            + "creation order (oldest first, a tie by name), moves catch-alls (no match, prefix /, regex .*) last, and "
+            + "Envoy uses the first route that matches, so recreating either object can change which one wins";
+
+    private static Diagnostic hiddenFinding(VirtualService vs, VirtualService.Route route, Entry own, Entry by,
+                                            NamespacedName gw, String vhost) {
+        String other = ref(by.vs());
         String fact = "this route (" + own.describe() + ") never matches host \"" + vhost + "\" on Gateway " + gw
                 + ": " + other + " " + by.route().path() + " (" + by.describe() + ") comes first and takes its requests";
-        String why = "; istiod merges the VirtualServices bound to one gateway for one host in creation order (oldest "
-                + "first, a tie by name), moves catch-alls (no match, prefix /, regex .*) last, and Envoy uses the "
-                + "first route that matches, so recreating either object can change which one wins";
         String fix = ": move this route into " + other + " before that route, or narrow that route's match";
-        return Diagnostic.of(Code.RT510, vs.resource(), route.path(), fact + why + fix)
+        return Diagnostic.of(Code.RT510, vs.resource(), route.path(), fact + ORDER_RULE + fix)
                 .withBrief("hidden on host \"" + vhost + "\" by " + other + " " + by.route().path()
                         + ", merged first by creation order" + fix);
+    }
+
+    private static Diagnostic hidesFinding(Entry mine, Entry theirs, NamespacedName gw, String vhost) {
+        String other = ref(theirs.vs());
+        String fact = "this route (" + mine.describe() + ") comes first on host \"" + vhost + "\" of Gateway " + gw
+                + " and takes every request of " + other + " " + theirs.route().path() + " (" + theirs.describe()
+                + "), which then never matches";
+        String fix = ": narrow this route's match, or move that route into this VirtualService before it";
+        return Diagnostic.of(Code.RT510, mine.vs().resource(), mine.route().path(), fact + ORDER_RULE + fix)
+                .withBrief("hides " + other + " " + theirs.route().path() + " on host \"" + vhost
+                        + "\" (merged after it, creation order)" + fix);
     }
 
     /** metadata.creationTimestamp; absent (not stored yet, or a file) or unreadable: now, the newest. */
