@@ -6,6 +6,7 @@ import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.config.Settings;
 import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.policy.PolicyWatcher;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,6 +37,8 @@ public class CertificateManager {
     GatewardenConfig config;
     @Inject
     MeterRegistry registry;
+    @Inject
+    PolicyWatcher policy;
 
     /** The one wall clock of the manager; lease timing also uses the monotonic clock (see LeaderLease). */
     private final Clock clock = Clock.systemUTC();
@@ -61,7 +64,7 @@ public class CertificateManager {
                 new CaSignals(metrics, events, config.namespace(), c.caSecret()));
         Reconciler reconciler = new Reconciler(new Reconciler.Setup(config.namespace(), c.caSecret(), c.keyAlgorithm(),
                 timings.lifetime(), timings.sweepInterval(), c.deleteOrphans()), view, view::managedSecrets,
-                RuleSettings.from(config, clock), writer, caStore, events, metrics, backoff,
+                RuleSettings.from(config, clock).withPolicy(policy), writer, caStore, events, metrics, backoff,
                 () -> mayWrite.getAsBoolean());
         loop = new WakeLoop("gatewarden-certificates", timings.sweepInterval(), view::allSynced, reconciler::pass);
         view.addListener(loop::wake);

@@ -11,6 +11,7 @@ public final class Rules {
         return List.of(new GatewayStructureRules(), new ServerTlsRules(), new CredentialRules(),
                 new GatewayConflictRules(), new RouteRules(), new OriginationCredentialRules(),
                 new ServiceEntryRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
-                new DestinationRuleRules(), new EgressRoutingRules());
+                new DestinationRuleRules(), new EgressRoutingRules(), new OwnershipRules(), new OwnershipRules.Routes(),
+                new TlsPolicyRules());
     }
 }

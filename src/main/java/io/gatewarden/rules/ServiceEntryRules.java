@@ -87,7 +87,7 @@ public final class ServiceEntryRules implements Rule {
             }
             if (h.wildcard() && se.meshExternal()) {
                 if (denied == null) {
-                    denied = facts.egressWildcardDenied();
+                    denied = facts.policy().egress().denyWildcardHosts();
                 }
                 out.add(broadEgress(r, h, denied));
             }

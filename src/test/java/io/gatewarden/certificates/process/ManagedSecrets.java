@@ -32,7 +32,13 @@ public final class ManagedSecrets {
 
     /** An HTTPS Gateway selecting the ingress fixture, one host, one credentialName. */
     public static GenericKubernetesResource gateway(String namespace, String name, String credential, String host) {
-        String yaml = """
+        String yaml = gatewayYaml(namespace, name, credential, host);
+        return Serialization.unmarshal(yaml, GenericKubernetesResource.class);
+    }
+
+    /** The same Gateway as YAML, for kubectl. */
+    public static String gatewayYaml(String namespace, String name, String credential, String host) {
+        return """
                 apiVersion: networking.istio.io/v1
                 kind: Gateway
                 metadata: {name: %s, namespace: %s}
@@ -43,7 +49,6 @@ public final class ManagedSecrets {
                     hosts: [%s]
                     tls: {mode: SIMPLE, credentialName: %s}
                 """.formatted(name, namespace, host, credential);
-        return Serialization.unmarshal(yaml, GenericKubernetesResource.class);
     }
 
     public static void createGateway(KubernetesClient client, GenericKubernetesResource gw) {
