@@ -49,8 +49,32 @@ public final class GatewardenProcess implements AutoCloseable {
     private final String identity;
     private final Process process;
     private final Path log;
+    private final int httpsPort;
     private final int managementPort;
+    private final Launcher launcher;
     private final long startedNanos = System.nanoTime();
+
+    /**
+     * How Gatewarden is started: the packaged jar on this JVM's {@code java} ({@link #JAR}), or the container
+     * image ({@link ContainerImage#launcher}). Both get the same JVM options (system properties, heap).
+     */
+    public interface Launcher {
+        List<String> command(List<String> jvmOptions);
+
+        /** Called once the process has ended or been stopped: removes what the launcher left behind. */
+        default void cleanUp() {
+        }
+    }
+
+    /** {@code java <options> -jar quarkus-run.jar}. */
+    public static final Launcher JAR = options -> {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(options);
+        cmd.add("-jar");
+        cmd.add(appJar().toString());
+        return cmd;
+    };
 
     /** What /q/health/ready said: HTTP status, overall status and the check's data. */
     public record Health(int httpStatus, String status, boolean certificateLeader, boolean clusterSynced,
@@ -60,11 +84,14 @@ public final class GatewardenProcess implements AutoCloseable {
         }
     }
 
-    private GatewardenProcess(String identity, Process process, Path log, int managementPort) {
+    private GatewardenProcess(String identity, Process process, Path log, int httpsPort, int managementPort,
+                              Launcher launcher) {
         this.identity = identity;
         this.process = process;
         this.log = log;
+        this.httpsPort = httpsPort;
         this.managementPort = managementPort;
+        this.launcher = launcher;
     }
 
     /** The packaged application, failing with a hint when it has not been built. */
@@ -109,6 +136,12 @@ public final class GatewardenProcess implements AutoCloseable {
      */
     public static GatewardenProcess start(String kubeconfig, String identity, String logName,
                                           Map<String, String> extra) {
+        return start(JAR, kubeconfig, identity, logName, extra);
+    }
+
+    /** {@link #start(String, String, String, Map)} with another launcher (the container image). */
+    public static GatewardenProcess start(Launcher launcher, String kubeconfig, String identity, String logName,
+                                          Map<String, String> extra) {
         int https = freePort();
         int http = freePort();
         int management = freePort();
@@ -130,13 +163,11 @@ public final class GatewardenProcess implements AutoCloseable {
         props.put("kubernetes.user.agent", userAgent(identity));
         props.putAll(extra);
 
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx384m");
-        cmd.add("-XX:TieredStopAtLevel=1"); // starts faster; these tests are not about throughput
-        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(appJar().toString());
+        List<String> options = new ArrayList<>();
+        options.add("-Xmx384m");
+        options.add("-XX:TieredStopAtLevel=1"); // starts faster; these tests are not about throughput
+        props.forEach((k, v) -> options.add("-D" + k + "=" + v));
+        List<String> cmd = launcher.command(options);
 
         Path log = logDir().resolve(logName);
         try {
@@ -144,7 +175,7 @@ public final class GatewardenProcess implements AutoCloseable {
             Process p = new ProcessBuilder(cmd).directory(Paths.get("").toAbsolutePath().toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             LIVE.add(p);
-            return new GatewardenProcess(identity, p, log, management);
+            return new GatewardenProcess(identity, p, log, https, management, launcher);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + cmd, e);
         }
@@ -163,6 +194,11 @@ public final class GatewardenProcess implements AutoCloseable {
 
     public String identity() {
         return identity;
+    }
+
+    /** The webhook port (HTTPS) on 127.0.0.1. */
+    public int httpsPort() {
+        return httpsPort;
     }
 
     public long pid() {
@@ -265,6 +301,16 @@ public final class GatewardenProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM and return at once (what the kubelet does when a pod is deleted). */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits up to {@code timeout} for the process to end; its exit code, or empty if it is still running. */
+    public Optional<Integer> awaitExit(Duration timeout) {
+        return waitGone(timeout) ? Optional.of(process.exitValue()) : Optional.empty();
+    }
+
     /** SIGTERM (graceful: releases the Lease), then SIGKILL when not gone within 15 s. */
     public void stop() {
         if (!process.isAlive()) {
@@ -287,6 +333,7 @@ public final class GatewardenProcess implements AutoCloseable {
             boolean gone = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (gone) {
                 LIVE.remove(process);
+                launcher.cleanUp();
             }
             return gone;
         } catch (InterruptedException e) {

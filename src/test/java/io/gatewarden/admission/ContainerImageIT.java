@@ -1,0 +1,82 @@
+package io.gatewarden.admission;
+
+import io.gatewarden.certificates.process.ContainerImage;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gatewarden.certificates.process.GatewardenProcess;
+import io.gatewarden.certificates.process.ManagedSecrets;
+import io.gatewarden.certificates.process.ProcessTestBase;
+import io.gatewarden.kube.KubeCluster;
+import io.gatewarden.kube.Kubectl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The container image ({@code mvn -B verify -Pimage}: {@code scripts/build-image.sh}, then this test) run with
+ * podman the way the Deployment runs it: its own non-root user, a read-only root filesystem, the entrypoint
+ * {@code bin/gatewarden serve}. It becomes ready against the test API server, which then calls it by URL
+ * and gets one admission and one denial.
+ */
+class ContainerImageIT extends ProcessTestBase {
+    static final long MAX_IMAGE_BYTES = 200L * 1000 * 1000;
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void theImageServesAdmissionAsNonRootOnAReadOnlyRoot() throws Exception {
+        long loading = System.nanoTime();
+        ContainerImage image = ContainerImage.load();
+        long loaded = System.nanoTime();
+        assertEquals("10001:10001", image.inspect("{{.Config.User}}"));
+        assertEquals("[/bin/bash /opt/gatewarden/bin/gatewarden] [serve]",
+                image.inspect("{{.Config.Entrypoint}} {{.Config.Cmd}}"));
+        long size = Long.parseLong(image.inspect("{{.Size}}"));
+        System.out.printf("[ContainerImageIT] %s: %.1f MB unpacked, archive %.1f MB, loaded in %d ms%n", image.name(),
+                size / 1e6, Files.size(image.archive()) / 1e6, (loaded - loading) / 1_000_000);
+        assertTrue(size < MAX_IMAGE_BYTES, "image " + size + " bytes, target < 200 MB");
+        assertTrue(Files.readString(Paths.get("k8s", "deployment.yaml")).contains("image: " + image.name() + "\n"),
+                "k8s/deployment.yaml runs " + image.name());
+
+        // The test cluster's admin credentials, inlined (the container sees only what is mounted).
+        Path kubeconfig = GatewardenProcess.logDir().resolve("image-kubeconfig-" + run + ".yaml");
+        Files.writeString(kubeconfig, cluster.kubectl("config", "view", "--raw", "--flatten").assertOk().stdout());
+        Path certs = Paths.get("certs-test").toAbsolutePath();
+        ContainerImage.Container container = image.container(List.of(kubeconfig, certs));
+        GatewardenProcess p = GatewardenProcess.start(container, kubeconfig.toString(), "image-" + run,
+                "ContainerImageIT.log", Map.of("gatewarden.certificates.leader-election.lease-name", "image-it-" + run));
+        processes.add(p);
+        p.awaitReady(Duration.ofSeconds(120));
+        System.out.printf("[ContainerImageIT] ready %.1f s after podman run%n", p.secondsSinceStart());
+        String status = Files.readString(Paths.get("/proc", String.valueOf(container.hostPid()), "status"));
+        assertTrue(status.lines().anyMatch(l -> l.matches("Uid:\\s+10001\\s+10001\\s+10001\\s+10001")),
+                "the JVM runs as 10001:\n" + status);
+
+        String ns = "it-image-" + run;
+        cluster.ensureNamespace(ns);
+        String webhook = "gatewarden-image-it-" + run;
+        cluster.registerValidatingWebhook(webhook, "https://127.0.0.1:" + p.httpsPort() + "/validate",
+                Files.readAllBytes(certs.resolve("ca.crt")), List.of("gateways"));
+        try {
+            // An HTTPS server without a tls block: denied (polling: the API server sees the webhook through an informer).
+            Kubectl.Result denied = KubeCluster.until(() -> cluster.tryApply(
+                    MutatingWebhookKubeTest.httpsOnlyHosts(ns, "no-tls", "no-tls.example.com"), "--dry-run=server"),
+                    r -> r.stderr().contains("GW201"));
+            assertTrue(!denied.ok() && denied.stderr().contains("denied the request") && denied.stderr().contains("GW201"),
+                    denied.describe());
+            Kubectl.Result admitted = cluster.tryApply(Serialization.asYaml(
+                    ManagedSecrets.gateway(ns, "with-tls", "image-it-tls", "with-tls.example.com")), "--dry-run=server");
+            assertTrue(admitted.ok(), admitted.describe());
+        } finally {
+            cluster.removeValidatingWebhook(webhook);
+        }
+    }
+}
