@@ -21,6 +21,7 @@ import io.gatewarden.pki.KeyAlgorithm;
 import io.gatewarden.pki.LeafRequest;
 import io.gatewarden.rules.Facts;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -112,6 +113,11 @@ public class CertificateManager {
         } else {
             leader = true;
         }
+    }
+
+    /** SIGTERM: hand the Lease over at once, not after the drain delay (admission keeps being answered). */
+    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
+        onStop(null);
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -146,6 +146,16 @@ class ManifestsKubeTest {
     }
 
     @Test
+    void gracePeriodCoversTheShutdownDrain() throws IOException {
+        ShutdownTimings t = ShutdownTimings.shipped();
+        // 5 s for the JVM to stop after the last review (ShutdownIT: about 0.1 s).
+        assertTrue(t.grace().compareTo(t.delay().plus(t.timeout()).plusSeconds(5)) >= 0, "terminationGracePeriodSeconds "
+                + t.grace() + " < drain delay " + t.delay() + " + in-flight timeout " + t.timeout() + " + 5 s");
+        assertFalse(Pattern.compile("(?m)^\\s*preStop:").matcher(Files.readString(K8S.resolve("deployment.yaml"))).find(),
+                "no preStop hook: the drain delay is Gatewarden's own, so it also applies outside Kubernetes");
+    }
+
+    @Test
     void webhookLeavesCaBundleToInjectionOrPatch() throws IOException {
         // A caBundle key (even "") would be re-applied by every `kubectl apply -k`, wiping the
         // injected or patched CA; the fail-closed webhook would then block Gateway writes.
