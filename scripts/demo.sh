@@ -166,12 +166,20 @@ sa_token="$(k create token gatewarden -n gatewarden --duration=24h)"
 sed -e "s/name: demo-admin/name: gatewarden/; s/user: demo-admin/user: gatewarden/" \
     -e "s/token: \"$admin_token\"/token: \"$sa_token\"/" "$KUBECONFIG" > "$work/gatewarden.kubeconfig"
 https_port=$(free_port); management_port=$(free_port); http_port=$(free_port)
-# No drain delay: no Service routes to this process, so Ctrl-C may stop it at once.
+# Self-managed webhook TLS, as in a cluster, plus the name the API server uses here (localhost). No drain
+# delay: no Service routes to this process, so Ctrl-C may stop it at once.
 GATEWARDEN_JAVA_OPTS="-Dkubeconfig=$work/gatewarden.kubeconfig -Dquarkus.http.host=127.0.0.1 \
  -Dquarkus.http.port=$http_port -Dquarkus.http.ssl-port=$https_port -Dquarkus.management.host=127.0.0.1 \
  -Dquarkus.management.port=$management_port -Dgatewarden.namespace=gatewarden -Dgatewarden.identity=demo \
- -Dquarkus.shutdown.delay=0s -Dgatewarden.tls.cert-file=$root/certs-test/server.crt -Dgatewarden.tls.key-file=$root/certs-test/server.key"
+ -Dquarkus.shutdown.delay=0s -Dgatewarden.webhook.tls=self -Dgatewarden.webhook.extra-dns-names=localhost"
 background env JAVA_OPTS="$GATEWARDEN_JAVA_OPTS" "$root/bin/gatewarden" serve > "$work/gatewarden.log" 2>&1
+# The webhook configurations of k8s/, without caBundle, calling this process by URL instead of the Service.
+for f in webhook mutating-webhook; do
+  path=$([ "$f" = webhook ] && echo validate || echo mutate)
+  k patch --local -f "$root/k8s/$f.yaml" --type=json -o yaml \
+    -p "[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"https://localhost:$https_port/$path\"}}]" \
+    | k apply -f - >/dev/null
+done
 ready() {
   exec 3<>"/dev/tcp/127.0.0.1/$management_port" || return 1
   printf 'GET /q/health/ready HTTP/1.0\r\n\r\n' >&3
@@ -180,26 +188,26 @@ ready() {
   exec 3<&-
   [[ "$status" == *" 200"* ]]
 }
-until ready 2>/dev/null; do
+injected() {
+  [ -n "$(k get validatingwebhookconfiguration gatewarden -o jsonpath='{.webhooks[0].clientConfig.caBundle}')" ] \
+    && [ -n "$(k get mutatingwebhookconfiguration gatewarden -o jsonpath='{.webhooks[0].clientConfig.caBundle}')" ]
+}
+until ready 2>/dev/null && injected; do
   alive "${pids[2]}" Gatewarden "$work/gatewarden.log"
   [ $((SECONDS - t0)) -lt 120 ] || fail "Gatewarden not ready within 120 s ($work/gatewarden.log)"
   sleep 0.2
 done
-# The webhook configurations of k8s/, calling this process by URL instead of through the Service.
-ca_bundle="$(base64 < "$root/certs-test/ca.crt" | tr -d '\n')"
-for f in webhook mutating-webhook; do
-  path=$([ "$f" = webhook ] && echo validate || echo mutate)
-  k patch --local -f "$root/k8s/$f.yaml" --type=json -o yaml -p "[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"https://127.0.0.1:$https_port/$path\",\"caBundle\":\"$ca_bundle\"}}]" \
-    | k apply -f - >/dev/null
-done
-say "      ready in $((SECONDS - t0)) s on https://127.0.0.1:$https_port (log: $work/gatewarden.log)"
-say "      webhooks: $root/k8s/webhook.yaml and mutating-webhook.yaml, registered by URL"
+say "      ready in $((SECONDS - t0)) s on https://localhost:$https_port (log: $work/gatewarden.log)"
+say "      its serving certificate, issued by Gatewarden's CA (Secret gatewarden/gatewarden-webhook-tls):"
+k get secret -n gatewarden gatewarden-webhook-tls \
+  -o jsonpath='{"SANs: "}{.metadata.annotations.gatewarden\.io/dns-names}{", expires "}{.metadata.annotations.gatewarden\.io/not-after}{"\n"}' | indent
+say "      webhooks of k8s/webhook.yaml and mutating-webhook.yaml registered by URL; caBundle written by Gatewarden"
 
 # ---- 5. the examples
 step 5/6 "the examples, one object at a time"
 managed_secrets() {
   k get secrets -A -l gatewarden.io/managed=true -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}  SANs: {.metadata.annotations.gatewarden\.io/dns-names}  expires {.metadata.annotations.gatewarden\.io/not-after}{"\n"}{end}' \
-    | grep -v '^gatewarden/gatewarden-ca ' || true
+    | grep -vE '^gatewarden/gatewarden-(ca|webhook-tls) ' || true
 }
 new_secrets() { # prints managed secrets that were not in $1, waiting up to 3 s for them
   local before="$1" now deadline=$((SECONDS + 3))

@@ -1,31 +1,33 @@
 package io.gatewarden.admission;
 
 import io.gatewarden.cluster.InformerClusterView;
-import io.quarkus.tls.TlsConfigurationRegistry;
+import io.gatewarden.webhook.ServingKeyStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once the serving certificate is loaded and the cluster caches have synced. */
+/** Ready once a serving certificate is loaded (in self mode: the one from the Secret) and the cluster caches have synced. */
 @Readiness
 @ApplicationScoped
 public class ServiceReadiness implements HealthCheck {
     @Inject
     InformerClusterView view;
     @Inject
-    TlsConfigurationRegistry tls;
+    @io.smallrye.common.annotation.Identifier(ServingKeyStore.TLS_CONFIGURATION)
+    ServingKeyStore serving;
     @Inject
     io.gatewarden.certificates.CertificateManager certificates;
 
     @Override
     public HealthCheckResponse call() {
-        boolean certificate = tls.get("serving").map(c -> c.getKeyStore() != null).orElse(false);
+        java.util.Optional<String> servingProblem = serving.problem();
+        boolean certificate = servingProblem.isEmpty();
         boolean cluster = view.allSynced();
         java.util.Optional<String> ca = certificates.problem();
         return HealthCheckResponse.named("gatewarden").status(certificate && cluster && ca.isEmpty())
-                .withData("servingCertificate", certificate).withData("clusterSynced", cluster)
+                .withData("servingCertificate", servingProblem.orElseGet(() -> serving.loaded().map(Object::toString).orElse(""))).withData("clusterSynced", cluster)
                 .withData("issuingCa", ca.orElse("loaded")).withData("certificateLeader", certificates.isLeader()).build();
     }
 }

@@ -93,7 +93,10 @@ public class CertificateManager {
     void onStart(@Observes StartupEvent event) {
         if (!config.certificates().provision()) {
             LOG.info("certificate provisioning is off (gatewarden.certificates.provision=false)");
-            return;
+            if (config.webhook().tls() != GatewardenConfig.WebhookTls.SELF) {
+                return;
+            }
+            // The CA and the leader are still needed: they issue the webhook's own certificate.
         }
         writer = new SecretWriter(client);
         caStore = new CaStore(writer, config.namespace(), config.certificates().caSecret(),
@@ -135,6 +138,11 @@ public class CertificateManager {
 
     public boolean isLeader() {
         return leader;
+    }
+
+    /** The CA that issues certificates, once loaded (every replica loads it; the leader creates and rotates it). */
+    public Optional<CertificateAuthority> issuingCa() {
+        return caStore == null ? Optional.empty() : caStore.current();
     }
 
     private void startElection() {
@@ -198,7 +206,7 @@ public class CertificateManager {
     Duration reconcile() {
         CertificateAuthority ca = caStore.refresh(view.secret(config.namespace(), config.certificates().caSecret()),
                 leader).orElse(null);
-        if (ca == null || !leader) {
+        if (ca == null || !leader || !config.certificates().provision()) {
             return ca == null ? Duration.ofSeconds(1) : Durations.parse(config.certificates().sweepInterval());
         }
         Instant now = clock.instant();
@@ -342,8 +350,7 @@ public class CertificateManager {
                 Durations.parse(config.certificates().lifetime()), purpose.client(), purpose.server()), ca, clock);
         // A client-only secret gets no ca.crt: Istio would verify the external server against it,
         // and only the user knows that server's CA (<name>-cacert, EG609).
-        return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), purpose.server()),
-                ManagedSecret.labels(), ManagedSecret.annotations(demand, issued, ca.fingerprint()));
+        return ManagedSecret.desired(demand, issued, ca, clock.instant());
     }
 
     private KeyAlgorithm algorithm(CredentialDemand demand) {
@@ -359,11 +366,13 @@ public class CertificateManager {
 
     /** Managed secrets nothing demands: annotated, and deleted only when configured. */
     private void handleOrphans(Set<String> demanded) {
-        String caKey = config.namespace() + "/" + config.certificates().caSecret();
+        // Gatewarden's own Secrets: the CA and the webhook's serving certificate (WebhookTls keeps it).
+        Set<String> own = Set.of(config.namespace() + "/" + config.certificates().caSecret(),
+                config.namespace() + "/" + config.webhook().secret());
         List<CertificateMetrics.Expiry> expiries = new ArrayList<>();
         for (SecretData s : view.managedSecrets()) {
             String key = s.namespace() + "/" + s.name();
-            if (key.equals(caKey)) {
+            if (own.contains(key)) {
                 continue;
             }
             String notAfter = s.annotations().get(ManagedSecret.NOT_AFTER_ANNOTATION);

@@ -2,31 +2,20 @@ package io.gatewarden.admission;
 
 import io.gatewarden.certificates.process.GatewardenProcess;
 import io.gatewarden.certificates.process.ProcessTestBase;
+import io.gatewarden.certificates.process.ReviewConnection;
 import io.gatewarden.kube.ShutdownTimings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,7 +41,7 @@ class ShutdownIT extends ProcessTestBase {
                 Map.of("gatewarden.certificates.leader-election.lease-name", "shutdown-it-" + run));
         processes.add(p);
         p.awaitReady(Duration.ofSeconds(120));
-        SSLContext tls = trusting(Paths.get("certs-test", "ca.crt"));
+        SSLContext tls = ReviewConnection.trusting(Paths.get("certs-test", "ca.crt"));
 
         List<SlowReview> inFlight = new ArrayList<>();
         for (int i = 0; i < IN_FLIGHT; i++) {
@@ -100,24 +89,11 @@ class ShutdownIT extends ProcessTestBase {
         assertTrue(exitMs >= delay.toMillis(), "exited after " + exitMs + " ms, before the drain delay " + delay);
     }
 
-    static SSLContext trusting(Path caPem) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(caPem)) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
-    /** One HTTP/1.1 review on its own TLS connection: headers and half the body now, the rest in {@link #finish}. */
+    /** One review on its own connection: headers and half the body now, the rest in {@link #finish}. */
     static final class SlowReview {
         final String uid;
-        final SSLSocket socket;
         final byte[] body;
+        final ReviewConnection connection;
         int status = -1;
         boolean allowed;
         boolean connectionClose;
@@ -125,50 +101,21 @@ class ShutdownIT extends ProcessTestBase {
 
         SlowReview(SSLContext tls, int port, String uid) throws IOException {
             this.uid = uid;
-            this.body = WebhookHttpKubeTest.review(uid, WebhookHttpKubeTest.gatewayWithServers(
-                    "{\"port\":{\"number\":443,\"name\":\"https\",\"protocol\":\"HTTPS\"},\"hosts\":[\"" + uid
-                            + ".example.com\"]}")).getBytes(StandardCharsets.UTF_8);
-            socket = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port);
-            socket.setSoTimeout(30_000);
-            socket.startHandshake();
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /validate HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body, 0, body.length / 2);
-            out.flush();
+            this.body = ReviewConnection.gatewayWithoutTls(uid);
+            connection = new ReviewConnection(tls, port);
+            connection.start(body, body.length / 2);
         }
 
-        /** Sends the rest of the body and reads the answer (status, headers, Content-Length body). */
         void finish() {
-            try (socket) {
-                OutputStream out = socket.getOutputStream();
-                out.write(body, body.length / 2, body.length - body.length / 2);
-                out.flush();
-                InputStream in = socket.getInputStream();
-                String head = readHead(in);
-                status = Integer.parseInt(head.substring(9, 12));
-                Matcher length = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(head);
-                connectionClose = Pattern.compile("(?im)^connection:\\s*close").matcher(head).find();
-                byte[] content = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : in.readAllBytes();
-                response = new String(content, StandardCharsets.UTF_8);
+            try (connection) {
+                ReviewConnection.Answer a = connection.finish(body, body.length / 2);
+                status = a.status();
+                connectionClose = a.connectionClose();
+                response = a.body();
                 allowed = response.contains("\"allowed\":true");
             } catch (IOException | RuntimeException e) {
                 response = "no answer: " + e;
             }
-        }
-
-        private static String readHead(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int matched = 0;
-            while (matched < 4) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("connection closed after " + head.size() + " bytes of headers: " + head);
-                }
-                head.write(b);
-                matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
-            }
-            return head.toString(StandardCharsets.US_ASCII);
         }
     }
 }

@@ -152,6 +152,8 @@ public final class GatewardenProcess implements AutoCloseable {
         props.put("quarkus.http.ssl-port", String.valueOf(https));
         props.put("quarkus.management.host", "127.0.0.1");
         props.put("quarkus.management.port", String.valueOf(management));
+        // The webhook is registered by URL with certs-test/ca.crt unless a test asks for self-managed TLS.
+        props.put("gatewarden.webhook.tls", "files");
         props.put("gatewarden.tls.cert-file", Paths.get("certs-test", "server.crt").toAbsolutePath().toString());
         props.put("gatewarden.tls.key-file", Paths.get("certs-test", "server.key").toAbsolutePath().toString());
         props.put("gatewarden.identity", identity);
@@ -375,7 +377,7 @@ public final class GatewardenProcess implements AutoCloseable {
         return (System.nanoTime() - startedNanos) / 1e9;
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -53,9 +53,14 @@ public final class ManagedSecrets {
 
     /** The issuing CA certificate as stored in gatewarden/gatewarden-ca. */
     public static X509Certificate issuingCa(KubernetesClient client) {
-        Secret s = client.secrets().inNamespace(CA_NAMESPACE).withName(CA_SECRET).get();
+        return issuingCa(client, CA_SECRET);
+    }
+
+    /** The CA certificate of another CA Secret in gatewarden (gatewarden.certificates.ca-secret). */
+    public static X509Certificate issuingCa(KubernetesClient client, String secret) {
+        Secret s = client.secrets().inNamespace(CA_NAMESPACE).withName(secret).get();
         if (s == null) {
-            throw new AssertionError("CA secret " + CA_NAMESPACE + "/" + CA_SECRET + " does not exist");
+            throw new AssertionError("CA secret " + CA_NAMESPACE + "/" + secret + " does not exist");
         }
         try {
             return Pem.certificates(Objects.secret(s).value("tls.crt")).get(0);
