@@ -8,7 +8,13 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once a serving certificate is loaded (in self mode: the one from the Secret) and the cluster caches have synced. */
+/**
+ * Ready once the serving certificate is loaded (with self-managed webhook TLS: the one from the Secret, not
+ * the temporary one) and the cluster caches have synced. The issuing CA is only reported in the data:
+ * admission does not need it, and an unready webhook under {@code failurePolicy: Fail} would deny every
+ * Gateway write in the cluster while provisioning is merely degraded (that shows in metrics, Events and logs
+ * instead).
+ */
 @Readiness
 @ApplicationScoped
 public class ServiceReadiness implements HealthCheck {
@@ -25,9 +31,9 @@ public class ServiceReadiness implements HealthCheck {
         java.util.Optional<String> servingProblem = serving.problem();
         boolean certificate = servingProblem.isEmpty();
         boolean cluster = view.allSynced();
-        java.util.Optional<String> ca = certificates.problem();
-        return HealthCheckResponse.named("gatewarden").status(certificate && cluster && ca.isEmpty())
-                .withData("servingCertificate", servingProblem.orElseGet(() -> serving.loaded().map(Object::toString).orElse(""))).withData("clusterSynced", cluster)
-                .withData("issuingCa", ca.orElse("loaded")).withData("certificateLeader", certificates.isLeader()).build();
+        return HealthCheckResponse.named("gatewarden").status(certificate && cluster)
+                .withData("servingCertificate", servingProblem.orElseGet(() -> serving.loaded().map(Object::toString).orElse("")))
+                .withData("clusterSynced", cluster)
+                .withData("issuingCa", certificates.caStatus()).withData("certificateLeader", certificates.isLeader()).build();
     }
 }

@@ -3,13 +3,12 @@ package io.gatewarden.certificates;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
 import io.gatewarden.demands.RenewalCheck;
-import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.HostCoverage;
 import io.gatewarden.pki.KeyMatch;
 import io.gatewarden.pki.Pem;
 import io.gatewarden.pki.PemException;
+import io.gatewarden.pki.RenewalTime;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -31,13 +30,9 @@ import java.util.function.Predicate;
  * question, asked before acting on the answer.
  *
  * <p>Renewal time = notAfter − {@code renewBefore} when set, else notAfter − lifetime ×
- * {@code renewBeforeFraction} (default 1/3, i.e. renewal at 2/3 of the lifetime). "Lifetime" is the
- * certificate's actual lifetime: notAfter − notBefore, less the one-hour back-dating
- * ({@link CertificateIssuer#BACKDATE}) that every certificate Gatewarden issues carries, so a
- * 90-day certificate renews at day 60 and a 90-second one at second 60 after issuing. (A span of an
- * hour or less cannot carry the back-dating and is taken whole.) A {@code renewBefore} that is not
- * shorter than the lifetime would renew forever, so then the fraction applies instead, as
- * cert-manager does.
+ * {@code renewBeforeFraction} (default 1/3, i.e. renewal at 2/3 of the lifetime), the lifetime
+ * measured from issuance, without the back-dating: {@link RenewalTime#due}, the same rule the CA's
+ * rotation follows. A 90-day certificate renews at day 60, a 90-second one 60 s after issuing.
  *
  * @param renewBeforeFraction share of the lifetime before notAfter at which to renew, in (0, 1);
  *     null means 1/3
@@ -77,13 +72,7 @@ public record RenewalPolicy(Double renewBeforeFraction, Duration renewBefore) {
     }
 
     private Instant renewalTime(Instant notBefore, Instant notAfter, BigDecimal fraction) {
-        Duration span = Duration.between(notBefore, notAfter);
-        Duration lifetime = span.compareTo(CertificateIssuer.BACKDATE) > 0 ? span.minus(CertificateIssuer.BACKDATE) : span;
-        Duration before = renewBefore != null && renewBefore.compareTo(lifetime) < 0
-                ? renewBefore
-                : Duration.ofNanos(new BigDecimal(lifetime.toNanos()).multiply(fraction)
-                        .setScale(0, RoundingMode.HALF_UP).longValueExact());
-        return notAfter.minus(before);
+        return RenewalTime.due(notBefore, notAfter, fraction, renewBefore);
     }
 
     /**

@@ -34,10 +34,15 @@ public record CredentialInspection(List<Problem> contentProblems, List<String> d
                                    X509Certificate leaf, String crtKey, boolean managed) {
 
     /**
-     * @param fact what is wrong, e.g. "certificate ... is expired at ..."
-     * @param fix  what the user should do about it; a caller replaces it when Gatewarden fixes it
+     * @param fact      what is wrong, e.g. "certificate ... is expired at ..."
+     * @param fix       what the user should do about it; a caller replaces it when Gatewarden fixes it
+     * @param briefFact the fact in fewer words (no serial numbers, no explanations), for cut places
      */
-    public record Problem(Code code, String fact, String fix) {
+    public record Problem(Code code, String fact, String fix, String briefFact) {
+        Problem(Code code, String fact, String fix) {
+            this(code, fact, fix, fact);
+        }
+
         public String message() {
             return fact + "; " + fix;
         }
@@ -54,12 +59,15 @@ public record CredentialInspection(List<Problem> contentProblems, List<String> d
         List<Problem> problems = new ArrayList<>(contentProblems);
         Validity.problem(leaf, now).ifPresent(p -> problems.add(new Problem(Code.GW306,
                 "certificate " + CertificateFacts.describe(leaf) + " in " + crtKey + " is " + p,
-                "replace it with a current certificate")));
+                "replace it with a current certificate",
+                "certificate " + CertificateFacts.subject(leaf) + " in " + crtKey + " is " + p)));
         Instant notAfter = leaf.getNotAfter().toInstant();
         if (!managed && notAfter.isAfter(now) && notAfter.isBefore(now.plus(expiryWarning))) {
             long days = Duration.between(now, notAfter).toDays();
-            problems.add(new Problem(Code.GW311, "certificate " + CertificateFacts.describe(leaf) + " expires at "
-                    + notAfter + " (in " + days + " days)", "renew it, or let Gatewarden manage this secret"));
+            String expires = " expires at " + notAfter + " (in " + days + " days)";
+            problems.add(new Problem(Code.GW311, "certificate " + CertificateFacts.describe(leaf) + expires,
+                    "renew it, or let Gatewarden manage this secret", "certificate " + CertificateFacts.subject(leaf)
+                    + expires));
         }
         return problems.size() == contentProblems.size() ? contentProblems : problems;
     }
@@ -94,14 +102,15 @@ public record CredentialInspection(List<Problem> contentProblems, List<String> d
             problems.add(new Problem(Code.GW305, keys[1] + " is not a usable PEM private key: " + e.getMessage(),
                     "replace " + keys[1] + " with the certificate's unencrypted PEM private key"));
         }
-        for (String p : ChainCheck.problems(chain)) {
-            problems.add(new Problem(Code.GW309, keys[0] + ": " + p,
-                    keys[0] + " must hold the leaf certificate first, then each issuer in order"));
+        for (ChainCheck.Problem p : ChainCheck.check(chain)) {
+            problems.add(new Problem(Code.GW309, keys[0] + ": " + p.text(),
+                    keys[0] + " must hold the leaf certificate first, then each issuer in order", keys[0] + ": " + p.what()));
         }
         for (X509Certificate c : chain) {
             CertificateFacts.weakness(c).ifPresent(w -> problems.add(new Problem(Code.GW313,
                     "certificate " + CertificateFacts.describe(c) + " is weak, clients may refuse it: " + w,
-                    "reissue it with a stronger key or signature")));
+                    "reissue it with a stronger key or signature",
+                    "certificate " + CertificateFacts.subject(c) + " is weak: " + w)));
         }
         return new CredentialInspection(List.copyOf(problems), HostCoverage.dnsNames(leaf), hasCa, leaf, keys[0],
                 secret.managed());

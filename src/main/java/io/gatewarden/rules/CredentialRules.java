@@ -70,8 +70,9 @@ public final class CredentialRules implements Rule {
         // When Gatewarden re-issues the secret, telling the user to fix it would contradict the severity.
         String reissue = "Gatewarden manages this secret and will re-issue it";
         for (CredentialInspection.Problem p : problems) {
-            out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.fact() + "; "
-                    + (reissued ? reissue : p.fix())), reissued));
+            String fix = "; " + (reissued ? reissue : p.fix());
+            out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.fact() + fix)
+                    .withBrief(prefix + p.briefFact() + fix), reissued));
         }
         boolean parsed = problems.stream().noneMatch(p -> p.code() == Code.GW304 || p.code() == Code.GW305);
         if (parsed) {
@@ -80,8 +81,8 @@ public final class CredentialRules implements Rule {
             if (!uncovered.isEmpty()) {
                 out.add(demote(Diagnostic.of(Code.GW308, r, ref.field(), prefix + "has a certificate for "
                         + (inspection.dnsNames().isEmpty() ? "no DNS names (no subjectAltName)" : inspection.dnsNames())
-                        + ", which does not cover " + uncovered + "; clients using that SNI get a name mismatch: "
-                        + (reissued ? reissue : "reissue it with those names or a matching wildcard")), reissued));
+                        + ", which does not cover " + uncovered, "; clients using that SNI get a name mismatch",
+                        ": " + (reissued ? reissue : "reissue it with those names or a matching wildcard")), reissued));
             }
         }
         if (ref.mutual() && !inspection.hasCa() && facts.secret(ref.namespace(), ref.secretName() + Demands.CA_SUFFIX).isEmpty()) {

@@ -28,6 +28,8 @@ public final class Facts {
     private final Map<Resource, IstioGateway> parsed = new IdentityHashMap<>();
     private final Map<Map<String, String>, List<Workload>> selected = new HashMap<>();
     private final Map<String, Object> memo = new HashMap<>();
+    /** When this evaluation began: a live read confirming a missing Secret may be shared from then on. */
+    private final long begun = System.nanoTime();
     private List<IstioGateway> allGateways;
 
     public Facts(ClusterView view, RuleSettings settings) {
@@ -137,12 +139,15 @@ public final class Facts {
         return ns.isEmpty() ? List.of(settings.fallbackNamespace()) : ns;
     }
 
-    /** Asked once per secret and evaluation: a miss may cost an API call (see InformerClusterView). */
+    /**
+     * Asked once per secret and evaluation. A miss is confirmed by the view's live read (see
+     * InformerClusterView), shared by every miss of this evaluation in that namespace.
+     */
     public Optional<SecretData> secret(String namespace, String name) {
-        return memo("secret:" + namespace + "/" + name, k -> view.secret(namespace, name));
+        return memo("secret:" + namespace + "/" + name, k -> view.secret(namespace, name, begun));
     }
 
-    /** Namespaces holding a Secret of that name; asked once per name and evaluation (failure path). */
+    /** Namespaces holding a Secret of that name; asked once per name and evaluation. */
     public List<String> namespacesWithSecret(String name) {
         return memo("secret-namespaces:" + name, k -> view.namespacesWithSecret(name));
     }

@@ -128,18 +128,18 @@ public final class RouteRules implements Rule {
             }
         }
         String gwRef = "Gateway " + gwNs + "/" + gw.resource().name();
-        String msg;
         if (!hiddenMatches.isEmpty()) {
-            msg = "the VirtualService hosts match " + gwRef + " only through " + quoted(limit(hiddenMatches))
-                    + ", which namespace " + vsNs + " may not use, so its routes never attach: move the "
-                    + "VirtualService to the namespace the host names, or change the host's namespace prefix to */";
+            out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), "the VirtualService hosts match " + gwRef
+                    + " only through " + quoted(limit(hiddenMatches)) + ", which namespace " + vsNs + " may not use",
+                    ", so its routes never attach", ": move the VirtualService to the host's namespace, or change "
+                    + "the host's prefix to */"));
         } else {
-            msg = "none of the hosts " + quoted(limit(vs.hostNames())) + " matches a host of " + gwRef
-                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", limit(all)) + ")")
-                    + ", so its routes never attach to that gateway: add a matching host to the VirtualService, "
-                    + "or add the host to a server of the Gateway";
+            out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), "none of the hosts "
+                    + quoted(limit(vs.hostNames())) + " matches a host of " + gwRef
+                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", limit(all)) + ")"),
+                    ", so its routes never attach to that gateway", ": add a matching host to the VirtualService, "
+                    + "or add the host to a server of the Gateway"));
         }
-        out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), msg));
     }
 
     /** RT504. */
@@ -161,12 +161,14 @@ public final class RouteRules implements Rule {
             for (String host : server.hosts()) {
                 Hosts.GatewayHost gh = Hosts.GatewayHost.parse(host);
                 if (gh.visibleFrom(vsNs, gwNs) && vsHosts.intersectsAny(gh.dnsName())) {
-                    out.add(Diagnostic.of(Code.RT504, vs.resource(), ref.path(),
-                            "Gateway " + gwNs + "/" + gw.resource().name() + " " + server.path()
-                                    + " passes TLS through (tls.mode " + mode + ") for host \"" + host
-                                    + "\", but this VirtualService has no tls routes, so that traffic is dropped: "
-                                    + "add a tls route matching sniHosts, or terminate TLS on the server "
-                                    + "(tls.mode SIMPLE with a credentialName)"));
+                    String gwRef = "Gateway " + gwNs + "/" + gw.resource().name();
+                    String fix = ": add a tls route matching sniHosts, or terminate TLS on the server (tls.mode SIMPLE "
+                            + "with a credentialName)";
+                    out.add(Diagnostic.of(Code.RT504, vs.resource(), ref.path(), gwRef + " " + server.path()
+                            + " passes TLS through (tls.mode " + mode + ") for host \"" + host + "\", but this "
+                            + "VirtualService has no tls routes, so that traffic is dropped" + fix)
+                            .withBrief("no tls route for host \"" + host + "\", which " + gwRef + " passes through"
+                                    + fix));
                     return;
                 }
             }

@@ -16,8 +16,9 @@ import io.gatewarden.certificates.RenewalPolicy;
 import io.gatewarden.certificates.SecretWriter;
 import io.gatewarden.cluster.InformerClusterView;
 import io.gatewarden.cluster.SecretData;
-import io.gatewarden.config.Durations;
+import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.GatewardenConfig;
+import io.gatewarden.config.Settings;
 import io.gatewarden.demands.CredentialDemand;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
@@ -80,6 +81,7 @@ public class WebhookTls {
     private volatile boolean running;
     private SecretWriter writer;
     private RenewalPolicy policy;
+    private CertificateTimings timings;
     private CredentialDemand demand;
     /** When this replica last changed a caBundle, or became leader (it cannot know when its predecessor did). */
     private Instant bundleChangedAt = Instant.MIN;
@@ -94,9 +96,10 @@ public class WebhookTls {
         if (config.webhook().tls() != GatewardenConfig.WebhookTls.SELF) {
             return;
         }
-        writer = new SecretWriter(client);
-        policy = new RenewalPolicy(config.certificates().renewBeforeFraction(),
-                config.certificates().renewBefore().map(Durations::parse).orElse(null));
+        // The same lease guard as every certificate write: no write unless this replica's Lease is fresh.
+        writer = new SecretWriter(client, certificates::isLeader);
+        timings = Settings.certificateTimings(config);
+        policy = new RenewalPolicy(timings.renewBeforeFraction(), timings.renewBefore());
         demand = new CredentialDemand(config.namespace(), config.webhook().secret(), dnsNames(config), false,
                 CredentialDemand.Purpose.SERVER, List.of("Service/" + config.namespace() + "/" + config.webhook().service()),
                 null);
@@ -158,6 +161,8 @@ public class WebhookTls {
             Duration wait = POLL;
             try {
                 wait = pass(clock.instant());
+            } catch (SecretWriter.NotLeaderException e) {
+                LOG.infof("webhook certificate not written: %s", e.getMessage());
             } catch (RuntimeException e) {
                 LOG.errorf(e, "webhook TLS pass failed; retrying");
                 wait = Duration.ofSeconds(1);
@@ -240,6 +245,9 @@ public class WebhookTls {
             return false;
         }
         String name = current.getMetadata().getName();
+        if (!certificates.isLeader()) {
+            return false; // checked again right before the write: the Lease may have lapsed meanwhile
+        }
         try {
             patch.accept(name, ops.get());
             LOG.infof("caBundle of %s %s set to Gatewarden's CA trust bundle", current.getKind(), name);
@@ -285,7 +293,7 @@ public class WebhookTls {
                     : policy.check(read, demand, ca.fingerprint(), clock.instant());
             why.ifPresent(r -> reason[0] = r);
             return why.map(r -> ManagedSecret.desired(demand, issuer.issue(new LeafRequest(demand.dnsNames(),
-                    algorithm(), Durations.parse(config.certificates().lifetime()), false, true), ca, clock),
+                    algorithm(), timings.lifetime(), false, true), ca, clock),
                     ca, clock.instant()));
         });
         switch (outcome) {

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,7 +66,8 @@ class ShutdownIT extends ProcessTestBase {
             inFlight.get(i).finish();
         }
 
-        Optional<Integer> exit = p.awaitExit(grace);
+        int exit = p.awaitExit(grace); // fails with the log's tail when still running
+
         long exitMs = (System.nanoTime() - sigterm) / 1_000_000;
         List<String> answers = new ArrayList<>();
         for (SlowReview r : inFlight) {
@@ -85,7 +85,6 @@ class ShutdownIT extends ProcessTestBase {
             assertTrue(r.response.contains("GW201"), r.uid + " judged (an HTTPS server without tls): " + r.response);
             assertFalse(r.allowed, r.uid);
         }
-        assertTrue(exit.isPresent(), "still running " + grace + " after SIGTERM\n" + p.tail(30));
         assertTrue(exitMs >= delay.toMillis(), "exited after " + exitMs + " ms, before the drain delay " + delay);
     }
 

@@ -189,7 +189,7 @@ class ManifestsKubeTest {
                 "create events -n istio-system", "patch events -n istio-system",
                 "create events.events.k8s.io -n istio-system",
                 "get leases.coordination.k8s.io -n gatewarden", "create leases.coordination.k8s.io -n gatewarden",
-                "update leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
+                "patch leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
                 "list configmaps -n gatewarden",
                 // Self-managed webhook TLS: its own two configurations' caBundle, watched by name.
                 "patch validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
@@ -207,7 +207,7 @@ class ManifestsKubeTest {
                 "get customresourcedefinitions.apiextensions.k8s.io/certificates.cert-manager.io",
                 "update customresourcedefinitions.apiextensions.k8s.io/gateways.networking.istio.io",
                 "create leases.coordination.k8s.io -n default", "update leases.coordination.k8s.io -n kube-system",
-                "delete leases.coordination.k8s.io -n gatewarden",
+                "delete leases.coordination.k8s.io -n gatewarden", "update leases.coordination.k8s.io -n gatewarden",
                 "update validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "delete validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "delete validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",

@@ -51,17 +51,19 @@ public final class ManagedSecrets {
                 .inNamespace(gw.getMetadata().getNamespace()).resource(gw).create();
     }
 
-    /** The issuing CA certificate as stored in gatewarden/gatewarden-ca. */
+    /**
+     * The issuing CA certificate as stored in gatewarden/gatewarden-ca, waiting up to 30 s for the leader
+     * to create it (readiness does not wait for the CA: admission does not need it).
+     */
     public static X509Certificate issuingCa(KubernetesClient client) {
         return issuingCa(client, CA_SECRET);
     }
 
-    /** The CA certificate of another CA Secret in gatewarden (gatewarden.certificates.ca-secret). */
+    /** The CA certificate of another CA Secret in gatewarden (gatewarden.certificates.ca-secret), waiting likewise. */
     public static X509Certificate issuingCa(KubernetesClient client, String secret) {
-        Secret s = client.secrets().inNamespace(CA_NAMESPACE).withName(secret).get();
-        if (s == null) {
-            throw new AssertionError("CA secret " + CA_NAMESPACE + "/" + secret + " does not exist");
-        }
+        Secret s = Await.until("CA secret " + CA_NAMESPACE + "/" + secret + " exists", Duration.ofSeconds(30),
+                Duration.ofMillis(100), () -> client.secrets().inNamespace(CA_NAMESPACE).withName(secret).get(),
+                java.util.Objects::nonNull);
         try {
             return Pem.certificates(Objects.secret(s).value("tls.crt")).get(0);
         } catch (Exception e) {
