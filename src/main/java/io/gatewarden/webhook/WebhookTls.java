@@ -193,10 +193,11 @@ public class WebhookTls {
         if (!leader || ca.isEmpty()) {
             return POLL;
         }
-        if (keepBundles(ca.get(), now)) {
+        Bundle bundle = keepBundles(ca.get(), now);
+        if (bundle == Bundle.CHANGED) {
             bundleChangedAt = now;
         }
-        return keepCertificate(ca.get(), secret, now);
+        return keepCertificate(ca.get(), secret, now, bundle == Bundle.BEHIND);
     }
 
     /** Every replica: serve the Secret's certificate once it differs from the one in use and is usable. */
@@ -215,18 +216,27 @@ public class WebhookTls {
         }
     }
 
-    /** The leader: both configurations' caBundle = the CA's trust bundle. Returns whether one was changed. */
-    private boolean keepBundles(CertificateAuthority ca, Instant now) {
+    /** What the bundles of the configurations that exist hold after a pass. */
+    enum Bundle {
+        CURRENT, CHANGED, BEHIND;
+
+        Bundle and(Bundle other) {
+            return this == BEHIND || other == BEHIND ? BEHIND : this == CHANGED || other == CHANGED ? CHANGED : CURRENT;
+        }
+    }
+
+    /** The leader: both configurations' caBundle = the CA's trust bundle. */
+    private Bundle keepBundles(CertificateAuthority ca, Instant now) {
         String desired = CaBundles.desired(ca, now);
-        boolean v = keepBundle(desired, validating.getStore().getByKey(config.webhook().validatingConfiguration()),
+        Bundle v = keepBundle(desired, validating.getStore().getByKey(config.webhook().validatingConfiguration()),
                 c -> c.getWebhooks().stream().map(w -> webhook(w.getName(), w.getClientConfig())).toList(),
                 (name, json) -> client.admissionRegistration().v1().validatingWebhookConfigurations().withName(name)
                         .patch(PatchContext.of(PatchType.JSON), json));
-        boolean m = keepBundle(desired, mutating.getStore().getByKey(config.webhook().mutatingConfiguration()),
+        Bundle m = keepBundle(desired, mutating.getStore().getByKey(config.webhook().mutatingConfiguration()),
                 c -> c.getWebhooks().stream().map(w -> webhook(w.getName(), w.getClientConfig())).toList(),
                 (name, json) -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name)
                         .patch(PatchContext.of(PatchType.JSON), json));
-        return v || m;
+        return v.and(m);
     }
 
     private static CaBundles.Webhook webhook(String name, WebhookClientConfig cc) {
@@ -234,33 +244,34 @@ public class WebhookTls {
     }
 
     /** {@code current} from the informer (null: not installed); a failed patch is retried on the next pass. */
-    private <T extends HasMetadata> boolean keepBundle(String desired, T current,
-                                                       Function<T, List<CaBundles.Webhook>> webhooks,
-                                                       BiConsumer<String, String> patch) {
+    private <T extends HasMetadata> Bundle keepBundle(String desired, T current,
+                                                      Function<T, List<CaBundles.Webhook>> webhooks,
+                                                      BiConsumer<String, String> patch) {
         if (current == null) {
-            return false;
+            return Bundle.CURRENT; // not installed: nobody to trust anything yet
         }
         Optional<String> ops = CaBundles.patch(current.getMetadata().getResourceVersion(), webhooks.apply(current), desired);
         if (ops.isEmpty()) {
-            return false;
+            return Bundle.CURRENT;
         }
         String name = current.getMetadata().getName();
         if (!certificates.isLeader()) {
-            return false; // checked again right before the write: the Lease may have lapsed meanwhile
+            return Bundle.BEHIND; // checked again right before the write: the Lease may have lapsed meanwhile
         }
         try {
             patch.accept(name, ops.get());
             LOG.infof("caBundle of %s %s set to Gatewarden's CA trust bundle", current.getKind(), name);
-            return true;
+            return Bundle.CHANGED;
         } catch (RuntimeException e) {
             // Changed meanwhile (the test of resourceVersion failed) or gone: the informer brings the news.
             LOG.infof("caBundle of %s %s not patched (%s); trying again", current.getKind(), name, e.getMessage());
-            return false;
+            return Bundle.BEHIND;
         }
     }
 
     /** The leader: the Secret's certificate valid, for the right names, from the current CA, not yet due. */
-    private Duration keepCertificate(CertificateAuthority ca, Optional<SecretData> secret, Instant now) {
+    private Duration keepCertificate(CertificateAuthority ca, Optional<SecretData> secret, Instant now,
+                                     boolean bundleBehind) {
         byte[] crt = secret.map(s -> s.value(ManagedSecret.TLS_CRT)).orElse(null);
         Verified v = verified;
         if (v != null && crt != null && Arrays.equals(v.certificate(), crt) && v.issuer().equals(ca.fingerprint())
@@ -276,10 +287,11 @@ public class WebhookTls {
             return Duration.between(now, verdict.renewAt());
         }
         IssuanceReason reason = verdict.reason().get();
-        // A certificate from a new CA only once the API server has had time to see that CA in the bundle.
+        // A certificate from this CA only once every bundle holds it and the API server has had time to see
+        // that (unless none is served yet, or the one served has expired: then nothing works anyway).
         Instant settled = bundleChangedAt.plus(BUNDLE_SETTLE);
-        if (secret.isPresent() && reason != IssuanceReason.EXPIRED && now.isBefore(settled)) {
-            return Duration.between(now, settled);
+        if (secret.isPresent() && reason != IssuanceReason.EXPIRED && (bundleBehind || now.isBefore(settled))) {
+            return bundleBehind ? Duration.ofSeconds(1) : Duration.between(now, settled);
         }
         issue(ca, reason);
         return Duration.ZERO;

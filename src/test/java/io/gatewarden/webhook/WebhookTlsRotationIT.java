@@ -48,7 +48,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * webhooks answer (an admission carrying the mutating default, a denial with its finding); from then on, across three serving-certificate renewals (30 s certificates renew
  * at 20 s) and one CA rotation (a 90 s CA rotates at 60 s), no request may fail. Every failure is counted and
  * printed. Each replica's served certificate is sampled by TLS handshakes, and a keep-alive connection opened
- * before the first renewal must still answer after the last.
+ * before the first renewal must still answer after the last. Then the configurations are applied again with
+ * kubectl (the bundle stays, nothing fails) and one is deleted and applied again (the bundle comes back: the
+ * time until Gateways are judged again is printed).
  */
 class WebhookTlsRotationIT extends ProcessTestBase {
     static final Duration CERT_LIFETIME = Duration.ofSeconds(30);
@@ -57,14 +59,17 @@ class WebhookTlsRotationIT extends ProcessTestBase {
 
     String validating;
     String mutating;
+    String validatingYaml;
+    String mutatingYaml;
     final List<String> failures = new ArrayList<>();
 
     @AfterEach
     void removeConfigurations() {
-        if (validating != null) {
-            client.admissionRegistration().v1().validatingWebhookConfigurations().withName(validating).delete();
-            client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(mutating).delete();
+        if (validatingYaml == null) {
+            return;
         }
+        client.admissionRegistration().v1().validatingWebhookConfigurations().withName(validating).delete();
+        client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(mutating).delete();
     }
 
     GatewardenProcess start(String identity, Map<String, String> settings) {
@@ -133,6 +138,27 @@ class WebhookTlsRotationIT extends ProcessTestBase {
                 System.out.println("[WebhookTlsRotationIT] the keep-alive connection to b opened before the first "
                         + "renewal still answers after the last");
             }
+            // Re-applying the manifests (kubectl apply, as `kubectl apply -k k8s/` does) leaves the bundle alone;
+            // the load goes on meanwhile and every failure still counts.
+            String injected = caBundle();
+            cluster.apply(validatingYaml + "---\n" + mutatingYaml);
+            GatewardenProcess.sleep(2000);
+            assertEquals(injected, caBundle(), "re-applying the configuration kept the injected caBundle");
+            // Deleted and applied again: failing closed until the leader has written the bundle back.
+            load.failingClosed.set(true);
+            client.admissionRegistration().v1().validatingWebhookConfigurations().withName(validating).delete();
+            long deleted = System.nanoTime();
+            Await.until("the API server admitting without the validating webhook", Duration.ofSeconds(30),
+                    Duration.ofMillis(20), () -> load.lastUnjudged.get(), t -> t > deleted);
+            cluster.apply(validatingYaml);
+            long recreated = System.nanoTime();
+            Await.until("denials again after the re-creation", Duration.ofSeconds(30), Duration.ofMillis(20),
+                    () -> load.lastDenial.get(), t -> t > recreated);
+            long back = (System.nanoTime() - recreated) / 1_000_000;
+            load.failingClosed.set(false);
+            System.out.printf("[WebhookTlsRotationIT] a deleted and re-applied ValidatingWebhookConfiguration: caBundle "
+                    + "back and Gateways judged again %d ms after kubectl apply%n", back);
+            GatewardenProcess.sleep(1000);
             load.stop.set(true);
             loader.join(30_000);
             served.stop.set(true);
@@ -145,7 +171,8 @@ class WebhookTlsRotationIT extends ProcessTestBase {
             List<X509Certificate> bundled = Pem.certificates(bundle.getBytes(StandardCharsets.US_ASCII));
             System.out.printf("[WebhookTlsRotationIT] failing-closed window after install: %d ms%n", window);
             System.out.printf("[WebhookTlsRotationIT] %d dry-run applies through the API server: %d admitted, "
-                            + "%d denied as expected, %d failed (%d refused while failing closed, not counted)%n",
+                            + "%d denied as expected, %d failed (%d refused while failing closed, at the install and "
+                            + "after the re-creation, not counted)%n",
                     load.total.get(), load.admitted.get(), load.denied.get(), failures.size(), load.beforeReady.get());
             System.out.println("[WebhookTlsRotationIT] served certificates " + served.summary());
             failures.forEach(f -> System.out.println("[WebhookTlsRotationIT] FAILED " + f));
@@ -168,7 +195,7 @@ class WebhookTlsRotationIT extends ProcessTestBase {
         String selector = "namespaceSelector: {matchLabels: {gatewarden-it: \"" + run + "\"}}";
         String rules = "rules: [{apiGroups: [networking.istio.io], apiVersions: [\"*\"], resources: [gateways],"
                 + " operations: [CREATE, UPDATE]}]";
-        client.resource(Serialization.unmarshal("""
+        validatingYaml = """
                 apiVersion: admissionregistration.k8s.io/v1
                 kind: ValidatingWebhookConfiguration
                 metadata: {name: %s}
@@ -181,8 +208,8 @@ class WebhookTlsRotationIT extends ProcessTestBase {
                   sideEffects: NoneOnDryRun
                   failurePolicy: Fail
                   timeoutSeconds: 5
-                """.formatted(validating, validatingPort, rules, selector), ValidatingWebhookConfiguration.class)).create();
-        client.resource(Serialization.unmarshal("""
+                """.formatted(validating, validatingPort, rules, selector);
+        mutatingYaml = """
                 apiVersion: admissionregistration.k8s.io/v1
                 kind: MutatingWebhookConfiguration
                 metadata: {name: %s}
@@ -196,7 +223,13 @@ class WebhookTlsRotationIT extends ProcessTestBase {
                   failurePolicy: Fail
                   reinvocationPolicy: IfNeeded
                   timeoutSeconds: 5
-                """.formatted(mutating, mutatingPort, rules, selector), MutatingWebhookConfiguration.class)).create();
+                """.formatted(mutating, mutatingPort, rules, selector);
+        cluster.apply(validatingYaml + "---\n" + mutatingYaml); // kubectl apply, as users apply k8s/
+    }
+
+    String caBundle() {
+        return client.admissionRegistration().v1().validatingWebhookConfigurations().withName(validating).get()
+                .getWebhooks().get(0).getClientConfig().getCaBundle();
     }
 
     /** Server-side dry runs in a loop: a good Gateway (admitted) and a bad one (denied with GW201), alternately. */
@@ -208,6 +241,10 @@ class WebhookTlsRotationIT extends ProcessTestBase {
         final AtomicLong admitted = new AtomicLong();
         final AtomicLong denied = new AtomicLong();
         final AtomicLong beforeReady = new AtomicLong();
+        /** System.nanoTime() of the last expected denial: the validating webhook answered. */
+        final AtomicLong lastDenial = new AtomicLong();
+        /** System.nanoTime() of the last bad Gateway admitted: no validating webhook was called. */
+        final AtomicLong lastUnjudged = new AtomicLong();
         volatile String lastRefusal = "none";
 
         Load(String ns) {
@@ -248,6 +285,9 @@ class WebhookTlsRotationIT extends ProcessTestBase {
                 String outcome;
                 try {
                     GenericKubernetesResource stored = client.resource(expectAdmit ? good : bad).dryRun().create();
+                    if (!expectAdmit) {
+                        lastUnjudged.set(System.nanoTime());
+                    }
                     outcome = !expectAdmit ? "bad Gateway admitted"
                             : String.valueOf(stored.getMetadata().getAnnotations()).contains("MUT905") ? null
                             : "admitted without the mutating webhook's default: " + stored.getMetadata().getAnnotations();
@@ -258,6 +298,9 @@ class WebhookTlsRotationIT extends ProcessTestBase {
                 total.incrementAndGet();
                 if (outcome == null) {
                     (expectAdmit ? admitted : denied).incrementAndGet();
+                    if (!expectAdmit) {
+                        lastDenial.set(System.nanoTime());
+                    }
                 } else if (failingClosed.get()) {
                     beforeReady.incrementAndGet();
                     lastRefusal = outcome;
