@@ -24,8 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The container image ({@code mvn -B verify -Pimage}: {@code scripts/build-image.sh}, then this test) run with
  * podman the way the Deployment runs it: its own non-root user, a read-only root filesystem, the entrypoint
- * {@code bin/gatewarden serve}. It becomes ready against the test API server, which then calls it by URL
- * and gets one admission and one denial.
+ * {@code bin/gatewarden serve}, self-managed webhook TLS. It becomes ready against the test API server (its
+ * serving certificate issued into a Secret, the webhook configuration's caBundle written), which then calls it
+ * by URL and gets one admission and one denial.
  */
 class ContainerImageIT extends ProcessTestBase {
     static final long MAX_IMAGE_BYTES = 200L * 1000 * 1000;
@@ -49,22 +50,26 @@ class ContainerImageIT extends ProcessTestBase {
         // The test cluster's admin credentials, inlined (the container sees only what is mounted).
         Path kubeconfig = GatewardenProcess.logDir().resolve("image-kubeconfig-" + run + ".yaml");
         Files.writeString(kubeconfig, cluster.kubectl("config", "view", "--raw", "--flatten").assertOk().stdout());
-        Path certs = Paths.get("certs-test").toAbsolutePath();
-        ContainerImage.Container container = image.container(List.of(kubeconfig, certs));
+        // As the Deployment runs it: self-managed webhook TLS, the webhook configuration created without caBundle.
+        String webhook = "gatewarden-image-it-" + run;
+        ContainerImage.Container container = image.container(List.of(kubeconfig));
         GatewardenProcess p = GatewardenProcess.start(container, kubeconfig.toString(), "image-" + run,
-                "ContainerImageIT.log", Map.of("gatewarden.certificates.leader-election.lease-name", "image-it-" + run));
+                "ContainerImageIT.log", Map.of("gatewarden.certificates.leader-election.lease-name", "image-it-" + run,
+                        "gatewarden.webhook.tls", "self", "gatewarden.webhook.secret", "image-it-webhook-tls-" + run,
+                        "gatewarden.webhook.extra-dns-names", "localhost",
+                        "gatewarden.webhook.validating-configuration", webhook,
+                        "gatewarden.webhook.mutating-configuration", webhook));
         processes.add(p);
+        String ns = "it-image-" + run;
+        cluster.ensureNamespace(ns);
+        cluster.registerValidatingWebhook(webhook, "https://localhost:" + p.httpsPort() + "/validate", null,
+                List.of("gateways"));
         p.awaitReady(Duration.ofSeconds(120));
         System.out.printf("[ContainerImageIT] ready %.1f s after podman run%n", p.secondsSinceStart());
         String status = Files.readString(Paths.get("/proc", String.valueOf(container.hostPid()), "status"));
         assertTrue(status.lines().anyMatch(l -> l.matches("Uid:\\s+10001\\s+10001\\s+10001\\s+10001")),
                 "the JVM runs as 10001:\n" + status);
 
-        String ns = "it-image-" + run;
-        cluster.ensureNamespace(ns);
-        String webhook = "gatewarden-image-it-" + run;
-        cluster.registerValidatingWebhook(webhook, "https://127.0.0.1:" + p.httpsPort() + "/validate",
-                Files.readAllBytes(certs.resolve("ca.crt")), List.of("gateways"));
         try {
             // An HTTPS server without a tls block: denied (polling: the API server sees the webhook through an informer).
             Kubectl.Result denied = KubeCluster.until(() -> cluster.tryApply(
