@@ -39,7 +39,7 @@ step() { printf '\n[%s] %s\n' "$1" "$2"; }
 indent() { sed 's/^/      /'; }
 fail() { printf 'gatewarden demo: %s\n' "$*" >&2; exit 1; }
 
-for tool in openssl; do
+for tool in openssl setsid; do
   command -v "$tool" >/dev/null || fail "$tool is needed"
 done
 kubectl_bin="$(command -v kubectl || true)"
@@ -94,8 +94,10 @@ trap 'say "gatewarden demo: failed at line $LINENO of ${BASH_SOURCE[0]}"' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Children ignore SIGINT: Ctrl-C reaches the whole process group, and this script stops them in order.
-background() { ( trap '' INT; exec "$@" ) & pids+=($!); }
+# Children run in their own session: Ctrl-C (SIGINT to the terminal's process group) reaches only this
+# script, which stops them in order, Gatewarden first while the API server still answers it. (Ignoring
+# SIGINT is not enough: Go programs such as kube-apiserver and etcd turn it back on.)
+background() { setsid "$@" & pids+=($!); }
 free_port() { # a port nothing listens on (bash's /dev/tcp: a refused connect means free)
   local p
   while true; do
