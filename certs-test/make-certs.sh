@@ -151,6 +151,8 @@ cat "$TMP/brokenchain-leaf.crt" "$TMP/stranger.crt" > brokenchain.crt
 
 rsa_key rsa1024.key 1024
 issue rsa1024.crt rsa1024.key myapp.example.com ca leaf DNS:myapp.example.com
+# The same weak leaf laid out as Gatewarden lays out what it issues: leaf, then the issuing CA.
+cat rsa1024.crt ca.crt > rsa1024-chain.crt
 
 # PKCS#1 key format on purpose, to exercise that parser path.
 rsa_key rsa2048.key 2048 pkcs1

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,6 +74,29 @@ class GoldenCasesTest {
         }
         for (Diagnostic d : analysis.diagnostics()) {
             assertFalse(d.message().contains("BEGIN"), "messages must never carry PEM material: " + d.message());
+        }
+    }
+
+    private static final Pattern PROMISE = Pattern.compile(
+            "^secret ([a-z0-9.-]+)/([a-z0-9.-]+) .*Gatewarden manages this secret and will re-issue it");
+
+    /**
+     * A finding that tells the user Gatewarden will re-issue a secret is a promise: the plan (what the
+     * certificate manager does, from the same renewal chain) must renew that very secret.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void everyPromiseToReissueIsInThePlan(String name) throws Exception {
+        Analysis analysis = analyze(CASES.resolve(name));
+        for (Diagnostic d : analysis.diagnostics()) {
+            Matcher m = PROMISE.matcher(d.message());
+            if (d.message().contains("will re-issue")) {
+                assertTrue(m.find(), name + ": a promise that names no secret: " + d.toLine());
+                String secret = m.group(1) + "/" + m.group(2);
+                assertTrue(analysis.plan().stream().anyMatch(p -> p.action().equals("renew-secret")
+                        && (p.namespace() + "/" + p.name()).equals(secret)),
+                        name + ": " + d.toLine() + "\npromises a re-issue the plan does not make:\n" + analysis.toText());
+            }
         }
     }
 

@@ -3,7 +3,7 @@ package io.gatewarden.admission;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.cluster.InformerClusterView;
-import io.gatewarden.config.Settings;
+import io.gatewarden.facts.RuleSettings;
 import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.rules.Engine;
 import jakarta.annotation.PostConstruct;
@@ -51,7 +51,7 @@ public class AdmissionEndpoints {
 
     @PostConstruct
     void init() {
-        validator = new Validator(new Engine(Settings.rules(config, Clock.systemUTC())),
+        validator = new Validator(new Engine(RuleSettings.from(config, Clock.systemUTC())),
                 config.admission().maxErrorsInMessage());
         mutator = new Mutator(DefaultSettings.from(config));
     }

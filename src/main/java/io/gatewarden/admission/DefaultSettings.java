@@ -1,8 +1,9 @@
 package io.gatewarden.admission;
 
 import io.gatewarden.config.GatewardenConfig;
+import io.gatewarden.model.TlsVersion;
 
-import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -17,17 +18,15 @@ import java.util.Locale;
  * @param destinationRuleSni   MUT906
  * @param annotation           MUT907
  */
-public record DefaultSettings(boolean tlsMode, boolean credentialName, String minProtocolVersion, boolean portNames,
+public record DefaultSettings(boolean tlsMode, boolean credentialName, TlsVersion minProtocolVersion, boolean portNames,
                               boolean lowercaseHosts, boolean destinationRuleSni, boolean annotation) {
 
-    /** TLS versions Istio accepts for {@code minProtocolVersion}, oldest first. */
-    static final List<String> VERSIONS = List.of("TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3");
-    public static final String DEFAULT_FLOOR = "TLSV1_2";
+    public static final TlsVersion DEFAULT_FLOOR = TlsVersion.MODERN;
 
     public DefaultSettings {
-        if (minProtocolVersion != null && !VERSIONS.contains(minProtocolVersion)) {
-            throw new IllegalArgumentException("gatewarden.defaults.min-protocol-version is \"" + minProtocolVersion
-                    + "\": use one of " + String.join(", ", VERSIONS) + ", or off");
+        if (minProtocolVersion != null && !minProtocolVersion.concrete()) {
+            throw new IllegalArgumentException("gatewarden.defaults.min-protocol-version is " + minProtocolVersion
+                    + ": use a concrete version, or off");
         }
     }
 
@@ -53,10 +52,19 @@ public record DefaultSettings(boolean tlsMode, boolean credentialName, String mi
                 d.annotation());
     }
 
-    /** {@code off} (or empty) disables; versions are compared upper-cased. */
-    static String floor(String value) {
+    /** {@code off} (or empty) disables; versions are read ignoring case. */
+    static TlsVersion floor(String value) {
         String v = value == null ? "" : value.strip().toUpperCase(Locale.ROOT);
-        return v.isEmpty() || v.equals("OFF") || v.equals("FALSE") ? null : v;
+        if (v.isEmpty() || v.equals("OFF") || v.equals("FALSE")) {
+            return null;
+        }
+        TlsVersion version = TlsVersion.parse(v);
+        if (version == null || !version.concrete()) {
+            throw new IllegalArgumentException("gatewarden.defaults.min-protocol-version is \"" + value
+                    + "\": use one of " + String.join(", ", Arrays.stream(TlsVersion.values())
+                    .filter(TlsVersion::concrete).map(TlsVersion::name).toList()) + ", or off");
+        }
+        return version;
     }
 
     public DefaultSettings withTlsMode(boolean on) {

@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.gatewarden.demands.Demands;
 import io.gatewarden.diagnostics.Code;
+import io.gatewarden.model.ClientTlsMode;
 import io.gatewarden.model.Hosts;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ServerProtocol;
+import io.gatewarden.model.TlsMode;
+import io.gatewarden.model.TlsVersion;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,13 +47,6 @@ public final class Defaulter {
     /** Longest Kubernetes object name (DNS-1123 subdomain). */
     static final int MAX_NAME = 253;
 
-    private static final Set<String> PROTOCOLS =
-            Set.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "REDIS", "MYSQL", "TCP", "TLS");
-    private static final Set<String> TERMINATING_PROTOCOLS = Set.of("HTTPS", "TLS");
-    /** Server modes where the gateway terminates TLS, so a minimum version applies. */
-    private static final Set<String> TERMINATING_MODES = Set.of("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "ISTIO_MUTUAL");
-    /** DestinationRule modes that originate TLS to the destination with a server name. */
-    private static final Set<String> ORIGINATING_MODES = Set.of("SIMPLE", "MUTUAL");
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
@@ -246,7 +243,7 @@ public final class Defaulter {
             }
             String protocol = text(port.path("protocol"));
             Integer number = portNumber(port.path("number"));
-            if (protocol == null || !PROTOCOLS.contains(protocol.toUpperCase(Locale.ROOT)) || number == null) {
+            if (ServerProtocol.parse(protocol) == null || number == null) {
                 return;
             }
             String base = protocol.toLowerCase(Locale.ROOT) + "-" + number;
@@ -262,14 +259,14 @@ public final class Defaulter {
 
         /** MUT901, MUT902, MUT903 on one server. */
         void serverTls(ObjectNode server, String pointer, String field) {
-            String protocol = upper(text(server.path("port").path("protocol")));
-            if (!TERMINATING_PROTOCOLS.contains(protocol)) {
+            ServerProtocol protocol = ServerProtocol.parse(text(server.path("port").path("protocol")));
+            if (protocol == null || !protocol.carriesTls()) {
                 return; // plain-text and opaque ports take no certificate (GW202, GW203)
             }
             String tlsPointer = pointer + "/tls";
             String tlsField = field + ".tls";
             JsonNode tlsNode = server.get("tls");
-            if ((tlsNode == null || tlsNode.isNull()) && protocol.equals("HTTPS") && s.credentialName()) {
+            if ((tlsNode == null || tlsNode.isNull()) && protocol == ServerProtocol.HTTPS && s.credentialName()) {
                 // An HTTPS server terminates TLS: without a tls block Istio rejects it (GW201). Protocol TLS
                 // could mean passthrough as well, so it is left to the user.
                 String name = assignableName(server);
@@ -307,7 +304,8 @@ public final class Defaulter {
                                     + "was given; Gatewarden provisions that secret in the gateway workload namespace");
                 }
             }
-            if (TERMINATING_MODES.contains(mode) && s.minProtocolVersion() != null) {
+            TlsMode terminating = TlsMode.parse(mode);
+            if (terminating != null && terminating.terminates() && s.minProtocolVersion() != null) {
                 minVersion(tls, tlsPointer, tlsField);
             }
         }
@@ -330,17 +328,15 @@ public final class Defaulter {
 
         /** MUT903: unset, TLS_AUTO or below the floor becomes the floor, unless maxProtocolVersion is below it. */
         void minVersion(ObjectNode tls, String tlsPointer, String tlsField) {
-            String floor = s.minProtocolVersion();
-            int floorIndex = DefaultSettings.VERSIONS.indexOf(floor);
-            JsonNode maxNode = tls.get("maxProtocolVersion");
-            int max = DefaultSettings.VERSIONS.indexOf(upper(text(maxNode)));
-            if (max >= 0 && max < floorIndex) {
+            TlsVersion floor = s.minProtocolVersion();
+            TlsVersion max = TlsVersion.parse(text(tls.get("maxProtocolVersion")));
+            if (max != null && max.concrete() && max.compareTo(floor) < 0) {
                 return; // raising min above max would make Envoy reject the listener (GW211)
             }
             JsonNode minNode = tls.get("minProtocolVersion");
             String setting = " (gatewarden.defaults.min-protocol-version)";
             if (minNode == null || minNode.isNull() || (minNode.isTextual() && minNode.asText().isEmpty())) {
-                set(tls, "minProtocolVersion", TextNode.valueOf(floor), tlsPointer, tlsField + ".minProtocolVersion",
+                set(tls, "minProtocolVersion", TextNode.valueOf(floor.name()), tlsPointer, tlsField + ".minProtocolVersion",
                         Code.MUT903, "set to " + floor + ", the configured floor" + setting
                                 + ", because it was unset and the minimum would depend on proxy defaults");
                 return;
@@ -348,10 +344,9 @@ public final class Defaulter {
             if (!minNode.isTextual()) {
                 return;
             }
-            String min = upper(minNode.asText());
-            int index = DefaultSettings.VERSIONS.indexOf(min);
-            if (min.equals("TLS_AUTO") || (index >= 0 && index < floorIndex)) {
-                set(tls, "minProtocolVersion", TextNode.valueOf(floor), tlsPointer, tlsField + ".minProtocolVersion",
+            TlsVersion min = TlsVersion.parse(minNode.asText());
+            if (min == TlsVersion.TLS_AUTO || (min != null && min.compareTo(floor) < 0)) {
+                set(tls, "minProtocolVersion", TextNode.valueOf(floor.name()), tlsPointer, tlsField + ".minProtocolVersion",
                         Code.MUT903, "raised from " + minNode.asText() + " to " + floor + ", the configured floor"
                                 + setting + ": older TLS versions have known weaknesses");
             }
@@ -426,7 +421,11 @@ public final class Defaulter {
 
         /** MUT906. */
         void originationSni(JsonNode tlsNode, String pointer, String field, String sni) {
-            if (!(tlsNode instanceof ObjectNode tls) || !ORIGINATING_MODES.contains(upper(text(tls.path("mode"))))) {
+            if (!(tlsNode instanceof ObjectNode tls)) {
+                return;
+            }
+            ClientTlsMode mode = ClientTlsMode.parse(text(tls.path("mode")));
+            if (mode == null || !mode.originates()) {
                 return;
             }
             JsonNode current = tls.get("sni");

@@ -1,9 +1,11 @@
 package io.gatewarden.certificates;
 
+import io.gatewarden.demands.IssuanceReason;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.diagnostics.ObjectRef;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -28,11 +30,8 @@ final class CertificateEvents {
         String message = (created ? "Issued" : "Renewed") + " the certificate in secret " + demand.namespace() + "/"
                 + demand.secretName() + " for " + String.join(", ", demand.dnsNames()) + ": " + reason.text();
         emit("v1", "Secret", demand.namespace(), demand.secretName(), eventReason, message);
-        for (String ref : demand.forResources()) {
-            String[] parts = ref.split("/", 3);
-            if (parts.length == 3) {
-                emit("networking.istio.io/v1", parts[0], parts[1], parts[2], eventReason, message);
-            }
+        for (ObjectRef ref : demand.forResources()) {
+            emit(ref.group().isEmpty() ? "v1" : ref.group() + "/v1", ref.kind(), ref.namespace(), ref.name(), eventReason, message);
         }
     }
 

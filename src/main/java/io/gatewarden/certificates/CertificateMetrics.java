@@ -1,5 +1,6 @@
 package io.gatewarden.certificates;
 
+import io.gatewarden.demands.IssuanceReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;

@@ -2,6 +2,7 @@ package io.gatewarden.certificates;
 
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.pki.HostCoverage;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.IssuedCertificate;
@@ -37,7 +38,7 @@ public final class ManagedSecret {
     public static final String DNS_NAMES_ANNOTATION = "gatewarden.io/dns-names";
     /** The certificate's notAfter, ISO-8601 UTC (e.g. {@code 2026-03-01T12:00:00Z}). */
     public static final String NOT_AFTER_ANNOTATION = "gatewarden.io/not-after";
-    /** The resources that need this Secret, {@code Kind/namespace/name}, comma-separated. */
+    /** The resources that need this Secret, {@code Kind.group/namespace/name} ({@link ObjectRef#qualified()}), comma-separated. */
     public static final String FOR_ANNOTATION = "gatewarden.io/for";
     /** SHA-256 fingerprint (lower-case hex) of the CA certificate that issued tls.crt. */
     public static final String ISSUER_ANNOTATION = "gatewarden.io/issuer";
@@ -77,7 +78,8 @@ public final class ManagedSecret {
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(DNS_NAMES_ANNOTATION, String.join(",", HostCoverage.dnsNames(issued.certificate())));
         annotations.put(NOT_AFTER_ANNOTATION, issued.notAfter().toString());
-        annotations.put(FOR_ANNOTATION, String.join(",", demand.forResources() == null ? List.of() : demand.forResources()));
+        annotations.put(FOR_ANNOTATION, String.join(",", (demand.forResources() == null ? List.<ObjectRef>of()
+                : demand.forResources()).stream().map(ObjectRef::qualified).toList()));
         annotations.put(ISSUER_ANNOTATION, issuerFingerprint);
         return Collections.unmodifiableMap(annotations);
     }

@@ -24,10 +24,10 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
             Exit status: 0 no error finding, 1 at least one error finding, 2 bad usage or unreadable input.""";
 
     /** The rule settings these options ask for: the service's defaults unless overridden. */
-    public io.gatewarden.rules.RuleSettings settings() {
-        io.gatewarden.rules.RuleSettings s = io.gatewarden.rules.RuleSettings.defaults().withProvisioning(provisioning);
-        io.gatewarden.rules.EgressPolicy none = s.egress();
-        s = s.withEgress(new io.gatewarden.rules.EgressPolicy(egressAllow, java.util.Map.of(), none.configMapNamespace(),
+    public io.gatewarden.facts.RuleSettings settings() {
+        io.gatewarden.facts.RuleSettings s = io.gatewarden.facts.RuleSettings.defaults().withProvisioning(provisioning);
+        io.gatewarden.policy.EgressPolicy none = s.egress();
+        s = s.withEgress(new io.gatewarden.policy.EgressPolicy(egressAllow, java.util.Map.of(), none.configMapNamespace(),
                 none.configMapName(), denyWildcardEgress));
         return now == null ? s : s.withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
     }

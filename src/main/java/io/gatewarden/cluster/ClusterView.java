@@ -44,6 +44,19 @@ public interface ClusterView {
         return this;
     }
 
-    /** Facts derived from {@link #stored()}, shared across evaluations until the state changes. */
+    /** The object under admission review that this view holds in place of its stored version, if any. */
+    default Optional<Resource> underReview() {
+        return Optional.empty();
+    }
+
+    /**
+     * A number that changes whenever stored objects of that kind change (added, removed, or changed
+     * in what the view exposes of them). Views that never change answer 0.
+     */
+    default long generation(Kind kind) {
+        return 0;
+    }
+
+    /** Facts derived from {@link #stored()}, shared across evaluations until the kinds they read change. */
     DerivedCache derived();
 }

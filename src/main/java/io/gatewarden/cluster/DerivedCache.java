@@ -1,50 +1,122 @@
 package io.gatewarden.cluster;
 
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 /**
- * Facts derived from a cluster state (parsed Gateways, indexes, selector matches), computed once
- * and reused by every review until the state changes. Values must depend only on the stored
- * state, never on the object under review or on the time.
+ * The values of {@link Derivation}s over one stored cluster state, shared by every evaluation. A
+ * value is reused while the generation of each kind it reads is unchanged, so a Pod update
+ * recomputes what depends on workloads and nothing else. Thread-safe; two threads may compute the
+ * same value once each after a change, which is harmless since derivations are pure.
  */
 public final class DerivedCache {
-    private final LongSupplier generation;
-    private final Map<String, Object> values = new ConcurrentHashMap<>();
-    private volatile long cachedGeneration = Long.MIN_VALUE;
+    private final ClusterView stored;
+    private final Map<Derivation<?>, Entry> entries = new ConcurrentHashMap<>();
 
-    /** @param generation changes whenever the state the values are derived from changes */
-    public DerivedCache(LongSupplier generation) {
-        this.generation = generation;
+    private record Entry(Object value, long[] generations) {
     }
 
-    /** A cache for a state that never changes (the files of analyze). */
-    public static DerivedCache forever() {
-        return new DerivedCache(() -> 0);
+    /** @param stored the stored state the values are derived from; {@link ClusterView#generation} tells changes */
+    public DerivedCache(ClusterView stored) {
+        this.stored = stored;
     }
 
-    @SuppressWarnings("unchecked")
-    public <T> T get(String key, Supplier<T> compute) {
-        long g = generation.getAsLong();
-        if (g != cachedGeneration) {
-            synchronized (this) {
-                if (g != cachedGeneration) {
-                    values.clear();
-                    cachedGeneration = g;
+    public <T> T get(Derivation<T> derivation) {
+        long[] before = generations(derivation);
+        Entry entry = entries.get(derivation);
+        if (entry != null && Arrays.equals(entry.generations, before)) {
+            @SuppressWarnings("unchecked") // entries are put under their own derivation only
+            T value = (T) entry.value;
+            return value;
+        }
+        T value = derivation.compute(new GuardedSource(derivation));
+        if (Arrays.equals(generations(derivation), before)) {
+            entries.put(derivation, new Entry(value, before));
+        }
+        return value;
+    }
+
+    private long[] generations(Derivation<?> derivation) {
+        long[] g = new long[Kind.values().length];
+        for (Kind k : derivation.reads()) {
+            g[k.ordinal()] = stored.generation(k);
+        }
+        return g;
+    }
+
+    /** The stored view as one derivation may see it: reading an undeclared kind is a programming error. */
+    private final class GuardedSource implements Derivation.Source, ClusterView {
+        private final Derivation<?> derivation;
+
+        GuardedSource(Derivation<?> derivation) {
+            this.derivation = derivation;
+        }
+
+        @Override
+        public ClusterView view() {
+            return this;
+        }
+
+        @Override
+        public <U> U get(Derivation<U> other) {
+            if (!derivation.reads().containsAll(other.reads())) {
+                throw new IllegalStateException(derivation + " uses " + other + " but does not declare all its kinds");
+            }
+            return DerivedCache.this.get(other);
+        }
+
+        private void require(Kind... kinds) {
+            for (Kind k : kinds) {
+                if (!derivation.reads().contains(k)) {
+                    throw new IllegalStateException(derivation + " reads " + k + " but does not declare it");
                 }
             }
         }
-        Object v = values.get(key);
-        if (v == null) {
-            // Not computeIfAbsent: computing one value may ask for another (no recursive updates allowed).
-            v = compute.get();
-            if (generation.getAsLong() == g) {
-                Object previous = values.putIfAbsent(key, v);
-                v = previous != null ? previous : v;
-            }
+
+        @Override
+        public List<Resource> resources(Kind kind) {
+            require(kind);
+            return stored.resources(kind);
         }
-        return (T) v;
+
+        @Override
+        public List<Workload> workloads() {
+            require(Kind.WORKLOADS.toArray(Kind[]::new));
+            return stored.workloads();
+        }
+
+        @Override
+        public List<ServiceInfo> services() {
+            require(Kind.SERVICE);
+            return stored.services();
+        }
+
+        @Override
+        public Optional<SecretData> secret(String namespace, String name) {
+            require(Kind.SECRET);
+            return stored.secret(namespace, name);
+        }
+
+        @Override
+        public List<String> namespacesWithSecret(String name) {
+            require(Kind.SECRET);
+            return stored.namespacesWithSecret(name);
+        }
+
+        @Override
+        public long generation(Kind kind) {
+            return stored.generation(kind);
+        }
+
+        @Override
+        public DerivedCache derived() {
+            return DerivedCache.this;
+        }
     }
 }

@@ -12,11 +12,8 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gatewarden.config.GatewardenConfig;
-import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
-import io.gatewarden.rules.Facts;
-import io.gatewarden.rules.RuleSettings;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,13 +64,15 @@ public class InformerClusterView implements ClusterView {
     private final Map<String, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
     private final Map<String, SecretData> secrets = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<Kind, java.util.concurrent.atomic.AtomicLong> generations = new EnumMap<>(Kind.class);
+    private final DerivedCache derived = new DerivedCache(this);
+    /** Which namespaces' Secrets to cache, as decided above this layer (see {@link #setSecretScope}). */
+    private volatile Function<ClusterView, Set<String>> secretScope = view -> Set.of();
     /** Woken whenever a Secret reaches the content cache: a confirmed miss waits here for its contents. */
     private final Object secretArrived = new Object();
     private final SecretNameIndex secretNames = new SecretNameIndex();
     private KubernetesClient metadataOnly;
     private SecretListings listings;
-    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
-    private final DerivedCache derived = new DerivedCache(generation::get);
     /** Failure-path lookups: a few daemon threads, not the common pool (one new thread per call on 2 cores). */
     private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "gatewarden-lookup");
@@ -85,6 +84,12 @@ public class InformerClusterView implements ClusterView {
         t.setDaemon(true);
         return t;
     });
+
+    {
+        for (Kind k : Kind.values()) {
+            generations.put(k, new java.util.concurrent.atomic.AtomicLong());
+        }
+    }
 
     void onStart(@Observes StartupEvent event) {
         for (Kind k : ISTIO_PLURALS.keySet()) {
@@ -110,24 +115,24 @@ public class InformerClusterView implements ClusterView {
     }
 
     private void start() {
-        watch(client.pods().inAnyNamespace().inform(), workloads, this::workloadOf);
-        watch(client.apps().deployments().inAnyNamespace().inform(), workloads, this::workloadOf);
-        watch(client.apps().statefulSets().inAnyNamespace().inform(), workloads, this::workloadOf);
-        watch(client.apps().daemonSets().inAnyNamespace().inform(), workloads, this::workloadOf);
-        watch(client.services().inAnyNamespace().inform(), services, o -> Objects.service(resource(o)));
+        watch(client.pods().inAnyNamespace().inform(), Kind.POD, workloads, this::workloadOf);
+        watch(client.apps().deployments().inAnyNamespace().inform(), Kind.DEPLOYMENT, workloads, this::workloadOf);
+        watch(client.apps().statefulSets().inAnyNamespace().inform(), Kind.STATEFUL_SET, workloads, this::workloadOf);
+        watch(client.apps().daemonSets().inAnyNamespace().inform(), Kind.DAEMON_SET, workloads, this::workloadOf);
+        watch(client.services().inAnyNamespace().inform(), Kind.SERVICE, services, o -> Objects.service(resource(o)));
         for (Map.Entry<Kind, String> e : ISTIO_PLURALS.entrySet()) {
             servedVersion(e.getKey(), e.getValue()).ifPresentOrElse(version -> {
                 ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder().withGroup(e.getKey().group())
                         .withVersion(version).withKind(e.getKey().kind()).withPlural(e.getValue()).withNamespaced(true).build();
                 SharedIndexInformer<GenericKubernetesResource> inf = client.genericKubernetesResources(ctx).inAnyNamespace().inform();
-                watch(inf, resources.get(e.getKey()), this::resource);
+                watch(inf, e.getKey(), resources.get(e.getKey()), this::resource);
             }, () -> LOG.warnf("CRD %s.%s not installed: treating it as empty", e.getValue(), e.getKey().group()));
         }
         // The egress policy ConfigMap only (POL804, EG610): rules read it from the view like any resource.
         String policy = config.egress().configMap();
         if (!policy.isEmpty()) {
             watch(client.configMaps().inNamespace(config.namespace()).withField("metadata.name", policy).inform(),
-                    resources.get(Kind.CONFIG_MAP), this::resource);
+                    Kind.CONFIG_MAP, resources.get(Kind.CONFIG_MAP), this::resource);
         }
         // Secret names cluster-wide, metadata only (GW303), and the live confirmation of a cache miss.
         metadataOnly = MetadataOnly.client(client);
@@ -141,7 +146,7 @@ public class InformerClusterView implements ClusterView {
         ensureSecretsWatched(config.certificates().fallbackNamespace(), false);
         ensureSecretsWatched(config.namespace(), false);
         config.cluster().secretNamespaces().ifPresent(l -> l.forEach(ns -> ensureSecretsWatched(ns, false)));
-        background.submit(this::watchGatewayNamespaces);
+        background.submit(this::watchScopedNamespaces);
     }
 
     /** Prefers v1, the version every supported Istio serves; older installs serve v1beta1 or v1alpha3. */
@@ -161,55 +166,61 @@ public class InformerClusterView implements ClusterView {
         return served.stream().findFirst();
     }
 
-    private <T extends HasMetadata, V> void watch(SharedIndexInformer<T> informer, Snapshot<V> into, Function<T, V> convert) {
+    /**
+     * Keeps {@code into} current and bumps the kind's generation on a change. An update that leaves
+     * what the view exposes unchanged (a Pod's status, a Service's annotations) changes nothing: in a
+     * real cluster Pods change all the time, and each bump would recompute what depends on them.
+     */
+    private <T extends HasMetadata, V> void watch(SharedIndexInformer<T> informer, Kind kind, Snapshot<V> into,
+                                                  Function<T, V> convert) {
         informer.addEventHandler(new ResourceEventHandler<T>() {
             @Override
             public void onAdd(T obj) {
                 into.put(key(obj), convert.apply(obj));
-                changed(obj);
+                changed(kind);
             }
 
             @Override
             public void onUpdate(T oldObj, T newObj) {
-                into.put(key(newObj), convert.apply(newObj));
-                changed(newObj);
+                V value = convert.apply(newObj);
+                if (value.equals(into.get(key(newObj)))) {
+                    return;
+                }
+                into.put(key(newObj), value);
+                changed(kind);
             }
 
             @Override
             public void onDelete(T obj, boolean deletedFinalStateUnknown) {
                 into.remove(key(obj));
-                notifyListeners();
+                changed(kind);
             }
         });
         informers.add(informer);
     }
 
     /** New gateways or workloads may move credentials to namespaces whose Secrets are not cached yet. */
-    private void changed(HasMetadata obj) {
-        notifyListeners();
-        if (obj instanceof GenericKubernetesResource || obj instanceof io.fabric8.kubernetes.api.model.Pod) {
-            if (allSynced()) {
-                background.submit(this::watchGatewayNamespaces);
-            }
+    private void changed(Kind kind) {
+        notifyListeners(kind);
+        if (kind != Kind.SECRET && kind != Kind.SERVICE && kind != Kind.CONFIG_MAP && allSynced()) {
+            background.submit(this::watchScopedNamespaces);
         }
     }
 
-    private void watchGatewayNamespaces() {
+    /**
+     * Which namespaces' Secrets to cache: the function is given by the layer that knows where
+     * credentials are read (the credential placement of the rules, with the service's settings).
+     */
+    public void setSecretScope(Function<ClusterView, Set<String>> scope) {
+        this.secretScope = java.util.Objects.requireNonNull(scope, "scope");
+        background.submit(this::watchScopedNamespaces);
+    }
+
+    private void watchScopedNamespaces() {
         try {
-            Facts facts = new Facts(this, RuleSettings.defaults());
-            Set<String> namespaces = new TreeSet<>();
-            for (IstioGateway gw : facts.gateways()) {
-                namespaces.addAll(facts.workloadNamespaces(gw));
-            }
-            // Proxies originating TLS with a DestinationRule credential read it in the rule's namespace.
-            for (io.gatewarden.model.DestinationRule dr : facts.destinationRules()) {
-                if (dr.workloadSelector() != null && dr.tls().stream().anyMatch(t -> t.hasCredentialName())) {
-                    namespaces.add(dr.resource().namespace());
-                }
-            }
-            namespaces.forEach(ns -> ensureSecretsWatched(ns, false));
+            new TreeSet<>(secretScope.apply(this)).forEach(ns -> ensureSecretsWatched(ns, false));
         } catch (RuntimeException e) {
-            LOG.warnf("could not compute gateway namespaces: %s", e.getMessage());
+            LOG.warnf("could not compute the namespaces whose Secrets to cache: %s", e.getMessage());
         }
     }
 
@@ -248,7 +259,7 @@ public class InformerClusterView implements ClusterView {
             @Override
             public void onDelete(Secret s, boolean unknown) {
                 secrets.remove(secretKey(s));
-                notifyListeners();
+                notifyListeners(Kind.SECRET);
             }
         };
     }
@@ -258,7 +269,7 @@ public class InformerClusterView implements ClusterView {
         synchronized (secretArrived) {
             secretArrived.notifyAll();
         }
-        notifyListeners();
+        notifyListeners(Kind.SECRET);
     }
 
     /** Called after any cached object changes: the certificate manager reconciles on it. */
@@ -266,9 +277,14 @@ public class InformerClusterView implements ClusterView {
         listeners.add(listener);
     }
 
-    private void notifyListeners() {
-        generation.incrementAndGet();
+    private void notifyListeners(Kind kind) {
+        generations.get(kind).incrementAndGet();
         listeners.forEach(Runnable::run);
+    }
+
+    @Override
+    public long generation(Kind kind) {
+        return generations.get(kind).get();
     }
 
     @Override
@@ -408,6 +424,10 @@ public class InformerClusterView implements ClusterView {
         void remove(String key) {
             items.remove(key);
             dirty = true;
+        }
+
+        V get(String key) {
+            return items.get(key);
         }
 
         List<V> list() {

@@ -69,6 +69,16 @@ public final class OverlayClusterView implements ClusterView {
     }
 
     @Override
+    public Optional<Resource> underReview() {
+        return Optional.of(resource);
+    }
+
+    @Override
+    public long generation(Kind k) {
+        return base.generation(k);
+    }
+
+    @Override
     public DerivedCache derived() {
         return base.derived();
     }

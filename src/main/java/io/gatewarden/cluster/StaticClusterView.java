@@ -21,7 +21,7 @@ public final class StaticClusterView implements ClusterView {
     private final List<ServiceInfo> services = new ArrayList<>();
     private final Map<String, SecretData> secrets = new HashMap<>();
     private final Map<String, List<String>> secretNamespaces = new HashMap<>();
-    private final DerivedCache derived = DerivedCache.forever();
+    private final DerivedCache derived = new DerivedCache(this);
 
     public StaticClusterView(List<Resource> resources) {
         for (Resource r : resources) {

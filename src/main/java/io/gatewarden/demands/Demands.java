@@ -1,14 +1,20 @@
 package io.gatewarden.demands;
 
+import io.gatewarden.diagnostics.ObjectRef;
+import io.gatewarden.facts.CredentialUsers;
+import io.gatewarden.model.CredentialName;
 import io.gatewarden.model.DestinationRule;
 import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
-import io.gatewarden.rules.Facts;
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+import io.gatewarden.facts.Facts;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -16,12 +22,10 @@ import java.util.regex.Pattern;
 
 /** Derives which credentials the resources need, and where: the one derivation of that fact. */
 public final class Demands {
-    static final String SDS_PREFIX = "kubernetes://";
     /** Istio reads a credential's CA from a secret named like it plus this suffix, when present. */
     public static final String CA_SUFFIX = "-cacert";
     private static final Pattern SECRET_NAME =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Set<String> TERMINATING_MODES = Set.of("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL");
 
     private Demands() {
     }
@@ -36,14 +40,13 @@ public final class Demands {
         boolean fallback = facts.workloadNamespaces(gw).isEmpty();
         for (IstioGateway.Server server : gw.servers()) {
             // An unset mode is PASSTHROUGH to Istio: no credential is read (GW204 warns).
-            if (server == null || server.tls() == null || server.tls().modeUpper() == null
-                    || !TERMINATING_MODES.contains(server.tls().modeUpper())) {
+            if (server == null || server.tls() == null || !server.tls().servesOwnCertificate()) {
                 continue;
             }
             List<String> dnsNames = dnsNames(server.hosts());
-            boolean mutual = !"SIMPLE".equals(server.tls().modeUpper());
+            boolean mutual = server.tls().tlsMode().verifiesClients();
             for (Map.Entry<String, String> cred : server.tls().credentials()) {
-                SecretName name = SecretName.parse(cred.getValue());
+                CredentialName name = CredentialName.parse(cred.getValue());
                 for (String ns : namespaces) {
                     String foreign = name.namespace() == null || name.namespace().equals(ns) ? null : name.namespace();
                     refs.add(new CredentialRef(gw.resource(), server.path() + ".tls." + cred.getKey(), ns,
@@ -74,7 +77,7 @@ public final class Demands {
             if (!tls.mutual() || !tls.hasCredentialName()) {
                 continue;
             }
-            SecretName name = SecretName.parse(tls.credentialName());
+            CredentialName name = CredentialName.parse(tls.credentialName());
             String foreign = name.namespace() == null || name.namespace().equals(ns) ? null : name.namespace();
             String identity = (name.name() + "." + ns).toLowerCase(Locale.ROOT);
             refs.add(new CredentialRef(dr.resource(), tls.path() + ".credentialName", ns, name.name(),
@@ -113,8 +116,45 @@ public final class Demands {
 
     /** Every credential the resources in the view need, grouped by namespace and secret name. */
     public static List<CredentialDemand> all(Facts facts) {
+        return group(allRefs(facts));
+    }
+
+    /**
+     * The demand for one Secret, the same as {@link #all} gives for it, found through the
+     * resources that name it instead of all of them (admission asks this per credential).
+     */
+    public static Optional<CredentialDemand> demandFor(Facts facts, String namespace, String secretName) {
+        CredentialUsers users = facts.stored(CredentialUsers.DERIVATION);
+        Optional<Resource> review = facts.view().underReview();
+        List<CredentialRef> refs = new ArrayList<>();
+        for (IstioGateway gw : users.gateways(secretName)) {
+            if (review.isEmpty() || !replaced(gw.resource(), review.get())) {
+                refs.addAll(refs(gw, facts));
+            }
+        }
+        for (DestinationRule dr : users.destinationRules(secretName)) {
+            if (review.isEmpty() || !replaced(dr.resource(), review.get())) {
+                refs.addAll(clientRefs(dr));
+            }
+        }
+        if (review.isPresent() && review.get().is(Kind.ISTIO_GATEWAY)) {
+            refs.addAll(refs(facts.gateway(review.get()), facts));
+        } else if (review.isPresent() && review.get().is(Kind.DESTINATION_RULE)) {
+            refs.addAll(clientRefs(facts.destinationRule(review.get())));
+        }
+        refs.removeIf(r -> !r.namespace().equals(namespace) || !r.secretName().equals(secretName));
+        List<CredentialDemand> demands = group(refs);
+        return demands.isEmpty() ? Optional.empty() : Optional.of(demands.get(0));
+    }
+
+    private static boolean replaced(Resource stored, Resource review) {
+        return stored.group().equals(review.group()) && stored.kind().equals(review.kind()) && stored.sameObject(review);
+    }
+
+    /** Refs grouped by namespace and secret name, unresolvable ones left out: one demand per group. */
+    private static List<CredentialDemand> group(List<CredentialRef> all) {
         Map<String, List<CredentialRef>> grouped = new TreeMap<>();
-        for (CredentialRef ref : allRefs(facts)) {
+        for (CredentialRef ref : all) {
             if (ref.resolvable()) {
                 grouped.computeIfAbsent(ref.namespace() + "/" + ref.secretName(), k -> new ArrayList<>()).add(ref);
             }
@@ -122,7 +162,7 @@ public final class Demands {
         List<CredentialDemand> demands = new ArrayList<>();
         for (List<CredentialRef> refs : grouped.values()) {
             TreeSet<String> names = new TreeSet<>();
-            TreeMap<String, String> owners = new TreeMap<>(); // owner -> requested key algorithm
+            TreeMap<ObjectRef, String> owners = new TreeMap<>(CredentialDemand.ORDER); // owner -> requested key algorithm
             boolean ca = false;
             boolean server = false;
             boolean client = false;
@@ -141,12 +181,12 @@ public final class Demands {
         return demands;
     }
 
-    /** A Kubernetes object name (DNS-1123 subdomain): what a credentialName must name to be found or created. */
     /** Whether Gatewarden can issue for a demand: a valid Secret name and at least one DNS name. */
     public static boolean provisionable(CredentialDemand d) {
         return validSecretName(d.secretName()) && !d.dnsNames().isEmpty();
     }
 
+    /** A Kubernetes object name (DNS-1123 subdomain): what a credentialName must name to be found or created. */
     public static boolean validSecretName(String name) {
         return name != null && name.length() <= 253 && SECRET_NAME.matcher(name).matches();
     }
@@ -161,17 +201,5 @@ public final class Demands {
             }
         }
         return List.copyOf(names);
-    }
-
-    /**
-     * A credentialName as Istio reads it: {@code name}, {@code kubernetes://name} or
-     * {@code kubernetes://namespace/name}. {@code namespace} is null unless given.
-     */
-    public record SecretName(String namespace, String name) {
-        public static SecretName parse(String credentialName) {
-            String s = credentialName.startsWith(SDS_PREFIX) ? credentialName.substring(SDS_PREFIX.length()) : credentialName;
-            int slash = s.indexOf('/');
-            return slash < 0 ? new SecretName(null, s) : new SecretName(s.substring(0, slash), s.substring(slash + 1));
-        }
     }
 }

@@ -1,8 +1,8 @@
 package io.gatewarden.demands;
 
-import io.gatewarden.certificates.IssuanceReason;
+import io.gatewarden.demands.IssuanceReason;
 import io.gatewarden.cluster.SecretData;
-import io.gatewarden.rules.Facts;
+import io.gatewarden.facts.Facts;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,6 +1,8 @@
 package io.gatewarden.demands;
 
-import io.gatewarden.certificates.IssuanceReason;
+import io.gatewarden.demands.IssuanceReason;
+
+import io.gatewarden.diagnostics.ObjectRef;
 
 import java.util.List;
 
@@ -22,7 +24,7 @@ public record PlanEntry(String action, CredentialDemand demand, IssuanceReason r
         return demand.dnsNames();
     }
 
-    public List<String> forResources() {
+    public List<ObjectRef> forResources() {
         return demand.forResources();
     }
 }

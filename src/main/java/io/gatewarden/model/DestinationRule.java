@@ -34,14 +34,19 @@ public record DestinationRule(Resource resource, String host, Map<String, String
             return mode == null || mode.isEmpty() ? null : mode.toUpperCase(Locale.ROOT);
         }
 
+        /** The mode, or null when unset or unknown. */
+        public ClientTlsMode clientMode() {
+            return ClientTlsMode.parse(mode);
+        }
+
         /** SIMPLE or MUTUAL: the proxy originates TLS with settings of its own (not Istio's mTLS). */
         public boolean originates() {
-            String m = modeUpper();
-            return "SIMPLE".equals(m) || "MUTUAL".equals(m);
+            ClientTlsMode m = clientMode();
+            return m != null && m.originates();
         }
 
         public boolean mutual() {
-            return "MUTUAL".equals(modeUpper());
+            return clientMode() == ClientTlsMode.MUTUAL;
         }
 
         public boolean hasCredentialName() {

@@ -116,4 +116,29 @@ public final class Hosts {
         String s = h.toLowerCase(Locale.ROOT);
         return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
+
+    /** The DNS suffix of Kubernetes service names. */
+    public static final String CLUSTER_SUFFIX = ".svc.cluster.local";
+
+    /**
+     * The Service a (normalised) destination host stands for, or null when it is not a Kubernetes service
+     * name (short names resolve in {@code fromNamespace}): {@code svc}, {@code svc.ns}, {@code svc.ns.svc}, {@code svc.ns.svc.cluster.local}.
+     */
+    public static NamespacedName serviceName(String host, String fromNamespace) {
+        String[] parts = host.split("\\.", -1);
+        for (String p : parts) {
+            if (p.isEmpty() || p.equals("*")) {
+                return null;
+            }
+        }
+        if (parts.length == 1) {
+            return new NamespacedName(fromNamespace, parts[0]);
+        }
+        if (parts.length == 2 || (parts.length == 3 && parts[2].equals("svc"))
+                || (parts.length == 5 && host.endsWith(CLUSTER_SUFFIX))) {
+            return new NamespacedName(parts[1], parts[0]);
+        }
+        return null;
+    }
+
 }

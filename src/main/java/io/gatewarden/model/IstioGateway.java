@@ -22,6 +22,11 @@ public record IstioGateway(Resource resource, Map<String, String> selector, bool
         public String protocolUpper() {
             return protocol == null ? "" : protocol.toUpperCase(java.util.Locale.ROOT);
         }
+
+        /** The protocol, or null when unset or unknown (GW105). */
+        public ServerProtocol knownProtocol() {
+            return ServerProtocol.parse(protocol);
+        }
     }
 
     /**
@@ -35,6 +40,17 @@ public record IstioGateway(Resource resource, Map<String, String> selector, bool
         /** Upper-cased mode, or null when unset (Istio then treats the server as PASSTHROUGH). */
         public String modeUpper() {
             return mode == null || mode.isEmpty() ? null : mode.toUpperCase(java.util.Locale.ROOT);
+        }
+
+        /** The mode, or null when unset or not one Istio knows. */
+        public TlsMode tlsMode() {
+            return TlsMode.parse(mode);
+        }
+
+        /** SIMPLE, MUTUAL or OPTIONAL_MUTUAL: the server terminates TLS with a certificate of its own. */
+        public boolean servesOwnCertificate() {
+            TlsMode m = tlsMode();
+            return m != null && m.servesOwnCertificate();
         }
 
         /** Every certificate-related field that is set, by name, in declaration order. */

@@ -19,6 +19,10 @@ public enum Kind {
     STATEFUL_SET("apps", "StatefulSet"),
     DAEMON_SET("apps", "DaemonSet");
 
+    /** Pods and the workload kinds whose pod templates a selector may match: where proxies run. */
+    public static final java.util.Set<Kind> WORKLOADS =
+            java.util.Collections.unmodifiableSet(java.util.EnumSet.of(POD, DEPLOYMENT, STATEFUL_SET, DAEMON_SET));
+
     private final String group;
     private final String kind;
 

@@ -2,6 +2,7 @@ package io.gatewarden.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.gatewarden.diagnostics.ObjectRef;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,7 +16,8 @@ import java.util.Map;
  * @param origin where it came from, for messages ("gateway.yaml:12", "cluster", "admission")
  */
 public record Resource(String apiVersion, String kind, String namespace, String name,
-                       Map<String, String> labels, Map<String, String> annotations, JsonNode body, String origin) {
+                       Map<String, String> labels, Map<String, String> annotations, JsonNode body, String origin)
+        implements ObjectRef.Subject {
 
     public static final String DEFAULT_NAMESPACE = "default";
 
@@ -43,9 +45,15 @@ public record Resource(String apiVersion, String kind, String namespace, String 
         return spec.isObject() ? spec : MissingNode.getInstance();
     }
 
-    /** {@code Kind/namespace/name}. */
-    public String ref() {
-        return kind + "/" + namespace + "/" + name;
+    /** The object's group, kind, namespace and name. */
+    @Override
+    public ObjectRef ref() {
+        return new ObjectRef(group(), kind, namespace, name);
+    }
+
+    /** Same namespace and name (of the same kind, which the caller knows): another version of one object. */
+    public boolean sameObject(Resource other) {
+        return namespace.equals(other.namespace) && name.equals(other.name);
     }
 
     /** Labels or selectors: string values only; anything else is not a label and is skipped. */

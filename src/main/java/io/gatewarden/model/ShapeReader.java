@@ -64,7 +64,7 @@ public final class ShapeReader {
                     + " without quotes (the API server rejects a quoted number here)");
             return Integer.parseInt(v.asText());
         }
-        error(code, path, describe(v) + " is not a whole number");
+        error(code, path, describe(v) + " is not a whole number: write a number such as 443");
         return null;
     }
 
@@ -74,7 +74,7 @@ public final class ShapeReader {
             return false;
         }
         if (!v.isBoolean()) {
-            error(code, path, describe(v) + " is not true or false");
+            error(code, path, describe(v) + " is not true or false: write true or false, unquoted");
             return false;
         }
         return v.booleanValue();
@@ -87,7 +87,7 @@ public final class ShapeReader {
             return null;
         }
         if (!v.isArray()) {
-            error(code, path, describe(v) + " is not a list");
+            error(code, path, describe(v) + " is not a list: write a YAML list, e.g. [a, b] or one \"- item\" per line");
             return List.of();
         }
         List<String> out = new ArrayList<>(v.size());

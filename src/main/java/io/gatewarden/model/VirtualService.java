@@ -184,4 +184,25 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
         }
         return List.copyOf(out);
     }
+
+    /**
+     * Istio's resolution of a gateway reference: {@code ns/name}, {@code ./name} (own
+     * namespace), the legacy {@code name.ns.svc.cluster.local} (or {@code name.ns}), else {@code name} in the
+     * VirtualService's namespace.
+     */
+    public static NamespacedName gatewayRef(String ref, String vsNs) {
+        int slash = ref.indexOf('/');
+        if (slash >= 0) {
+            String ns = ref.substring(0, slash);
+            return new NamespacedName(ns.equals(".") ? vsNs : ns, ref.substring(slash + 1));
+        }
+        int dot = ref.indexOf('.');
+        if (dot >= 0) {
+            String rest = ref.substring(dot + 1);
+            int next = rest.indexOf('.');
+            return new NamespacedName(next < 0 ? rest : rest.substring(0, next), ref.substring(0, dot));
+        }
+        return new NamespacedName(vsNs, ref);
+    }
+
 }

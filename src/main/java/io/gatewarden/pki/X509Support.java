@@ -93,16 +93,35 @@ final class X509Support {
 
     /** The subjectKeyIdentifier extension's value when present, else RFC 5280's method 1 (SHA-1 of the key). */
     static byte[] subjectKeyId(X509Certificate cert) {
+        byte[] id = subjectKeyIdExtension(cert);
+        return id != null ? id : subjectKeyId(cert.getPublicKey());
+    }
+
+    /** The subjectKeyIdentifier extension's value, or null when absent or malformed. */
+    static byte[] subjectKeyIdExtension(X509Certificate cert) {
         byte[] ext = cert.getExtensionValue("2.5.29.14");
-        if (ext != null) {
-            try {
-                byte[] inner = ASN1OctetString.getInstance(ext).getOctets();
-                return SubjectKeyIdentifier.getInstance(inner).getKeyIdentifier();
-            } catch (RuntimeException e) {
-                // malformed extension: derive it from the key instead
-            }
+        if (ext == null) {
+            return null;
         }
-        return subjectKeyId(cert.getPublicKey());
+        try {
+            return SubjectKeyIdentifier.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getKeyIdentifier();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The authorityKeyIdentifier extension's keyIdentifier, or null when absent or malformed. */
+    static byte[] authorityKeyId(X509Certificate cert) {
+        byte[] ext = cert.getExtensionValue("2.5.29.35");
+        if (ext == null) {
+            return null;
+        }
+        try {
+            return org.bouncycastle.asn1.x509.AuthorityKeyIdentifier.getInstance(
+                    ASN1OctetString.getInstance(ext).getOctets()).getKeyIdentifier();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     static byte[] subjectKeyId(PublicKey key) {

@@ -1,5 +1,9 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.demands.IssuanceReason;
+import io.gatewarden.demands.RenewalPolicy;
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.SecretAssessment;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialRef;
 import io.gatewarden.demands.Demands;
@@ -13,6 +17,7 @@ import io.gatewarden.pki.HostCoverage;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -26,6 +31,16 @@ public final class CredentialRules implements Rule {
     @Override
     public Kind kind() {
         return Kind.ISTIO_GATEWAY;
+    }
+
+    @Override
+    public Set<Code> codes() {
+        return Set.of(Code.GW301, Code.GW302, Code.GW303, Code.GW304, Code.GW305, Code.GW306, Code.GW307, Code.GW308, Code.GW309, Code.GW310, Code.GW311, Code.GW312, Code.GW313);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE, Kind.SECRET, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
     }
 
     @Override
@@ -59,37 +74,51 @@ public final class CredentialRules implements Rule {
             return;
         }
         SecretData s = secret.get();
-        // Content checks (a key match costs a signature) once per secret version, shared across reviews.
-        CredentialInspection inspection = facts.shared("CredentialInspection:" + s.namespace() + "/" + s.name(),
-                () -> CredentialInspection.of(s));
-        List<CredentialInspection.Problem> problems = facts.memo("credential-problems:" + s.namespace() + "/" + s.name(),
-                k -> inspection.problems(facts.settings().clock().instant(), facts.settings().expiryWarning()));
-        // A broken secret that Gatewarden owns is re-issued by the certificate manager, not the user's problem.
-        boolean reissued = s.managed() && facts.settings().provisioning();
+        SecretAssessment assessment = facts.assessment(s);
+        Optional<IssuanceReason> renewal = renewal(assessment, ref, facts);
+        boolean renewed = s.managed() && facts.settings().provisioning();
+        List<CredentialInspection.Problem> problems = CredentialInspection.problems(assessment,
+                facts.settings().clock().instant(), facts.settings().expiryWarning(), renewed);
+        // A broken secret that Gatewarden owns is re-issued by the certificate manager, not the user's problem;
+        // said only when its renewal chain has a reason to re-issue now, so the promise is kept.
+        boolean reissued = renewal.isPresent();
         String prefix = "secret " + ref.namespace() + "/" + ref.secretName() + " ";
-        // When Gatewarden re-issues the secret, telling the user to fix it would contradict the severity.
-        String reissue = "Gatewarden manages this secret and will re-issue it";
+        String reissue = "Gatewarden manages this secret and will re-issue it" + renewal.map(why -> " (" + why.label() + ")").orElse("");
         for (CredentialInspection.Problem p : problems) {
             String fix = "; " + (reissued ? reissue : p.fix());
             out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.fact() + fix)
                     .withBrief(prefix + p.briefFact() + fix), reissued));
         }
-        boolean parsed = problems.stream().noneMatch(p -> p.code() == Code.GW304 || p.code() == Code.GW305);
-        if (parsed) {
+        if (assessment.parsed() && assessment.keyProblem() == null) {
             List<String> uncovered = ref.dnsNames().stream()
-                    .filter(h -> !HostCoverage.covers(inspection.dnsNames(), h)).toList();
+                    .filter(h -> !HostCoverage.covers(assessment.dnsNames(), h)).toList();
             if (!uncovered.isEmpty()) {
                 out.add(demote(Diagnostic.of(Code.GW308, r, ref.field(), prefix + "has a certificate for "
-                        + (inspection.dnsNames().isEmpty() ? "no DNS names (no subjectAltName)" : inspection.dnsNames())
+                        + (assessment.dnsNames().isEmpty() ? "no DNS names (no subjectAltName)" : assessment.dnsNames())
                         + ", which does not cover " + uncovered, "; clients using that SNI get a name mismatch",
                         ": " + (reissued ? reissue : "reissue it with those names or a matching wildcard")), reissued));
             }
         }
-        if (ref.mutual() && !inspection.hasCa() && facts.secret(ref.namespace(), ref.secretName() + Demands.CA_SUFFIX).isEmpty()) {
+        if (ref.mutual() && !assessment.caPresent()
+                && facts.secret(ref.namespace(), ref.secretName() + Demands.CA_SUFFIX).isEmpty()) {
             out.add(demote(Diagnostic.of(Code.GW310, r, ref.field(), prefix + "has no CA to verify client certificates "
                     + "(tls.mode MUTUAL/OPTIONAL_MUTUAL): " + (reissued ? reissue : "add a ca.crt key to it, or create "
                     + "secret " + ref.namespace() + "/" + ref.secretName() + "-cacert with the client CA")), reissued));
         }
+    }
+
+    /**
+     * The reason the certificate manager will re-issue this Secret now, asked of the same renewal chain
+     * it runs (with the demand of every resource naming the Secret); empty when it will not, or when it
+     * does not manage the Secret or provisioning is off.
+     */
+    private static Optional<IssuanceReason> renewal(SecretAssessment assessment, CredentialRef ref, Facts facts) {
+        if (!assessment.managed() || !facts.settings().provisioning()) {
+            return Optional.empty();
+        }
+        return Demands.demandFor(facts, ref.namespace(), ref.secretName())
+                .flatMap(d -> new RenewalPolicy(facts.settings().renewal())
+                        .judge(Optional.of(assessment), d, null, facts.settings().clock().instant()).reason());
     }
 
     private void missing(IstioGateway gw, CredentialRef ref, Facts facts, List<Diagnostic> out) {

@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.demands.Demands;
 import io.gatewarden.diagnostics.Code;
@@ -11,6 +12,7 @@ import io.gatewarden.model.Resource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -31,6 +33,16 @@ public final class DestinationRuleRules implements Rule {
     @Override
     public Kind kind() {
         return Kind.DESTINATION_RULE;
+    }
+
+    @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG606, Code.EG607, Code.EG608);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.DESTINATION_RULE, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
     }
 
     @Override
@@ -141,8 +153,8 @@ public final class DestinationRuleRules implements Rule {
             List<String> names = new ArrayList<>();
             elsewhere.values().forEach(names::addAll);
             out.add(Diagnostic.of(Code.EG608, dr.resource(), "spec.workloadSelector", fact, ", the only namespace it "
-                    + "selects in; pods with these labels run in namespace " + String.join(", ", limit(elsewhere.keySet()))
-                    + " (" + String.join(", ", limit(names)) + "), but workload selectors do not cross namespaces, so "
+                    + "selects in; pods with these labels run in namespace " + String.join(", ", Messages.limit(elsewhere.keySet()))
+                    + " (" + String.join(", ", Messages.limit(names)) + "), but workload selectors do not cross namespaces, so "
                     + "no proxy uses credentialName \"" + credentialName + "\"", ": create this DestinationRule in "
                     + elsewhere.firstKey() + ", with its credential secret there"));
         } else {
@@ -164,18 +176,5 @@ public final class DestinationRuleRules implements Rule {
 
     private static boolean notEmpty(String s) {
         return s != null && !s.isEmpty();
-    }
-
-    /** At most 5 values in a message, then a count. */
-    private static List<String> limit(Collection<String> values) {
-        List<String> out = new ArrayList<>();
-        for (String v : values) {
-            if (out.size() == 5) {
-                out.add("and " + (values.size() - 5) + " more");
-                break;
-            }
-            out.add(v);
-        }
-        return out;
     }
 }

@@ -1,5 +1,7 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.policy.EgressPolicy;
+import io.gatewarden.facts.Facts;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
@@ -9,6 +11,7 @@ import io.gatewarden.model.ServiceEntry;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -31,12 +34,22 @@ public final class EgressPolicyRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.POL804);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.SERVICE_ENTRY, Kind.CONFIG_MAP);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         Optional<List<String>> allowList = allowList(resource.namespace(), facts);
         if (allowList.isEmpty()) {
             return;
         }
-        ServiceEntry se = ServiceEntry.parse(resource);
+        ServiceEntry se = facts.serviceEntry(resource);
         if (!se.meshExternal()) {
             return;
         }
@@ -53,8 +66,7 @@ public final class EgressPolicyRules implements Rule {
 
     /** The patterns for a namespace, read once per namespace and evaluation. */
     static Optional<List<String>> allowList(String namespace, Facts facts) {
-        return facts.memo("EgressPolicyRules.allowList:" + namespace,
-                k -> facts.settings().egress().allowList(namespace, facts.view()));
+        return facts.egressAllowList(namespace);
     }
 
     static String listed(List<String> patterns) {
@@ -80,6 +92,16 @@ public final class EgressPolicyRules implements Rule {
         @Override
         public Kind kind() {
             return Kind.SIDECAR;
+        }
+
+        @Override
+        public Set<Code> codes() {
+            return Set.of(Code.POL804);
+        }
+
+        @Override
+        public Set<Kind> reads() {
+            return Set.of(Kind.CONFIG_MAP);
         }
 
         @Override

@@ -1,5 +1,13 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.cluster.Derivation;
+import io.gatewarden.facts.Exposure;
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.Parsed;
+import io.gatewarden.facts.ServiceRegistry;
+import io.gatewarden.model.HostSet;
+import io.gatewarden.model.Hosts;
+import io.gatewarden.model.NamespacedName;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.cluster.ServiceInfo;
 import io.gatewarden.cluster.Workload;
@@ -39,8 +47,11 @@ import java.util.TreeSet;
  * cluster state; the VirtualService under review replaces its stored version.
  */
 public final class EgressRoutingRules implements Rule {
-    private static final String CLUSTER_SUFFIX = ".svc.cluster.local";
     private static final String MESH = VirtualService.MESH;
+    /** Egress gateway services and every stored route's hops: rebuilt when any kind it reads changes. */
+    private static final Derivation<Index> INDEX = Derivation.of("egress routing index",
+            Derivation.kinds(Kind.WORKLOADS, Kind.ISTIO_GATEWAY, Kind.SERVICE, Kind.SERVICE_ENTRY,
+                    Kind.VIRTUAL_SERVICE), Index::new);
 
     @Override
     public Kind kind() {
@@ -48,12 +59,22 @@ public final class EgressRoutingRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG611);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.VIRTUAL_SERVICE, Kind.ISTIO_GATEWAY, Kind.SERVICE, Kind.SERVICE_ENTRY, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
-        Index idx = facts.shared("EgressRoutingRules.index", () -> new Index(facts));
+        Index idx = facts.stored(INDEX);
         if (idx.gatewayServices.isEmpty()) {
             return; // no egress gateway service at all: nothing can be incomplete
         }
-        VirtualService vs = VirtualService.parse(resource);
+        VirtualService vs = facts.virtualService(resource);
         String ns = resource.namespace();
         String self = ns + "/" + resource.name();
         Hops mine = idx.hops(vs);
@@ -123,14 +144,14 @@ public final class EgressRoutingRules implements Rule {
                     refs.add(relativeRef(gw, ns));
                 }
                 String ref = refs.get(0);
-                String bound = "no VirtualService bound to " + String.join(" or ", limit(names));
+                String bound = "no VirtualService bound to " + String.join(" or ", Messages.limit(names));
                 String fix = ": add a VirtualService bound to " + ref + " with a route to "
                         + (missing.size() == 1 ? missing.get(0) : "the external host");
                 out.add(Diagnostic.of(Code.EG611, vs.resource(), d.path(), "sidecars send the traffic for "
-                        + quoted(limit(missing)) + " to the egress gateway Service " + svc + ", but " + bound
+                        + Messages.quoted(Messages.limit(missing)) + " to the egress gateway Service " + svc + ", but " + bound
                         + " has a route for " + (missing.size() == 1 ? "that host" : "these hosts") + ", so the egress "
                         + "gateway receives the traffic and has no route for it (the route must match gateways: ["
-                        + ref + "])" + fix).withBrief(bound + " routes " + quoted(limit(missing)) + fix));
+                        + ref + "])" + fix).withBrief(bound + " routes " + Messages.quoted(Messages.limit(missing)) + fix));
             }
         }
     }
@@ -180,15 +201,15 @@ public final class EgressRoutingRules implements Rule {
             String gw = gatewayByRef.get(e.getKey());
             String svc = idx.gatewayServices.get(gw).first();
             String[] svcNsName = svc.split("/", 2);
-            String fqdn = svcNsName[1] + "." + svcNsName[0] + CLUSTER_SUFFIX;
+            String fqdn = svcNsName[1] + "." + svcNsName[0] + Hosts.CLUSTER_SUFFIX;
             Set<String> hosts = e.getValue();
             String fix = ": " + (meshListed ? "" : "add mesh to spec.gateways and ") + "add a route matching "
                     + "gateways: [mesh] with destination host " + fqdn;
-            out.add(Diagnostic.of(Code.EG611, vs.resource(), e.getKey(), "routes " + quoted(limit(hosts))
+            out.add(Diagnostic.of(Code.EG611, vs.resource(), e.getKey(), "routes " + Messages.quoted(Messages.limit(hosts))
                     + " onward at the egress Gateway " + gw + ", but no VirtualService bound to mesh sends "
                     + (hosts.size() == 1 ? "that host" : "these hosts") + " to an egress gateway Service, so "
                     + "sidecars send the traffic straight out, skipping the egress gateway (Service " + svc + ")" + fix)
-                    .withBrief("no mesh route sends " + quoted(limit(hosts)) + " to an egress gateway Service" + fix));
+                    .withBrief("no mesh route sends " + Messages.quoted(Messages.limit(hosts)) + " to an egress gateway Service" + fix));
         }
     }
 
@@ -234,8 +255,7 @@ public final class EgressRoutingRules implements Rule {
         if (MESH.equals(ref)) {
             return MESH;
         }
-        String[] nsName = RouteRules.gatewayRef(ref, vsNs);
-        return nsName[0] + "/" + nsName[1];
+        return VirtualService.gatewayRef(ref, vsNs).toString();
     }
 
     private static String relativeRef(String gatewayKey, String vsNs) {
@@ -259,29 +279,7 @@ public final class EgressRoutingRules implements Rule {
     }
 
     private static String norm(String h) {
-        String s = h.toLowerCase(Locale.ROOT);
-        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
-    }
-
-    private static String quoted(Collection<String> values) {
-        List<String> q = new ArrayList<>();
-        for (String v : values) {
-            q.add(v.startsWith("and ") && v.endsWith(" more") ? v : "\"" + v + "\"");
-        }
-        return String.join(", ", q);
-    }
-
-    /** At most 5 values in a message, then a count. */
-    private static List<String> limit(Collection<String> values) {
-        List<String> out = new ArrayList<>();
-        for (String v : values) {
-            if (out.size() == 5) {
-                out.add("and " + (values.size() - 5) + " more");
-                break;
-            }
-            out.add(v);
-        }
-        return out;
+        return HostSet.norm(h);
     }
 
     /** What one VirtualService contributes: hosts it sends from the mesh to an egress gateway, and gateway routes. */
@@ -308,41 +306,26 @@ public final class EgressRoutingRules implements Rule {
 
     /** The stored state, indexed once: services, egress gateways, ServiceEntry hosts and the stored routes' hops. */
     private static final class Index {
-        final Set<String> services = new HashSet<>();
+        private final ServiceRegistry registry;
         /** Egress gateway service (namespace/name) → Gateways (namespace/name) whose pods it selects. */
         final Map<String, TreeSet<String>> egressServices = new HashMap<>();
         /** Gateway (namespace/name) → Services selecting its pods; only Gateways with at least one. */
         final Map<String, TreeSet<String>> gatewayServices = new HashMap<>();
-        final Set<String> serviceEntryHosts = new HashSet<>();
         final Map<String, Two> meshHops = new HashMap<>();
         final Map<String, Two> gatewayHops = new HashMap<>();
 
-        Index(Facts facts) {
-            Map<String, List<ServiceInfo>> servicesByNs = new HashMap<>();
-            for (ServiceInfo s : facts.view().stored().services()) {
-                if (s == null || s.namespace() == null || s.name() == null) {
-                    continue;
-                }
-                services.add(s.namespace() + "/" + s.name());
-                servicesByNs.computeIfAbsent(s.namespace(), k -> new ArrayList<>()).add(s);
-            }
-            Map<Map<String, String>, TreeSet<String>> bySelector = new HashMap<>();
-            for (IstioGateway gw : facts.storedGateways()) {
+        Index(Derivation.Source source) {
+            registry = source.get(ServiceRegistry.DERIVATION);
+            Exposure exposure = source.get(Exposure.DERIVATION);
+            for (IstioGateway gw : source.get(Parsed.GATEWAYS.stored()).list()) {
                 Map<String, String> selector = gw.selector();
                 if (selector == null || selector.isEmpty()) {
                     continue;
                 }
-                TreeSet<String> svcs = bySelector.computeIfAbsent(selector, sel -> {
-                    TreeSet<String> found = new TreeSet<>();
-                    for (Workload w : Facts.matching(facts.view(), sel)) {
-                        for (ServiceInfo s : servicesByNs.getOrDefault(w.namespace(), List.of())) {
-                            if (s.selects(w)) {
-                                found.add(s.namespace() + "/" + s.name());
-                            }
-                        }
-                    }
-                    return found;
-                });
+                TreeSet<String> svcs = new TreeSet<>();
+                for (ServiceInfo s : exposure.servicesFor(selector)) {
+                    svcs.add(s.namespace() + "/" + s.name());
+                }
                 if (svcs.isEmpty()) {
                     continue;
                 }
@@ -352,22 +335,12 @@ public final class EgressRoutingRules implements Rule {
                     egressServices.computeIfAbsent(s, k -> new TreeSet<>()).add(key);
                 }
             }
-            for (Resource se : facts.view().stored().resources(Kind.SERVICE_ENTRY)) {
-                JsonNode hosts = se.spec().path("hosts");
-                if (hosts.isArray()) {
-                    for (JsonNode h : hosts) {
-                        if (h.isTextual() && !h.asText().isEmpty()) {
-                            serviceEntryHosts.add(norm(h.asText()));
-                        }
-                    }
-                }
-            }
             if (gatewayServices.isEmpty()) {
                 return;
             }
-            for (Resource r : facts.view().stored().resources(Kind.VIRTUAL_SERVICE)) {
-                String key = r.namespace() + "/" + r.name();
-                Hops h = hops(VirtualService.parse(r));
+            for (VirtualService vs : source.get(Parsed.VIRTUAL_SERVICES.stored()).list()) {
+                String key = vs.resource().namespace() + "/" + vs.resource().name();
+                Hops h = hops(vs);
                 for (String host : h.meshHosts()) {
                     meshHops.computeIfAbsent(host, k -> new Two()).add(key);
                 }
@@ -379,26 +352,26 @@ public final class EgressRoutingRules implements Rule {
 
         /** The Service (namespace/name) a destination host names, or null when it is not a service name. */
         String serviceKey(String host, String vsNs) {
-            String[] ref = RouteRules.serviceRef(norm(host), vsNs);
-            return ref == null ? null : ref[0] + "/" + ref[1];
+            NamespacedName ref = Hosts.serviceName(norm(host), vsNs);
+            return ref == null ? null : ref.toString();
         }
 
         /** Not {@code *}, not a short name, not a {@code .svc.cluster.local} name, not a known Service. */
         boolean isExternal(String host, String vsNs) {
-            if (host.isEmpty() || host.equals("*") || host.endsWith(CLUSTER_SUFFIX) || host.endsWith(".svc")) {
+            if (host.isEmpty() || host.equals("*") || host.endsWith(Hosts.CLUSTER_SUFFIX) || host.endsWith(".svc")) {
                 return false;
             }
             String bare = host.startsWith("*.") ? host.substring(2) : host;
             if (!bare.contains(".")) {
                 return false;
             }
-            String svc = serviceKey(host, vsNs);
-            return svc == null || !services.contains(svc);
+            NamespacedName svc = Hosts.serviceName(norm(host), vsNs);
+            return svc == null || !registry.services().exists(svc);
         }
 
         boolean declared(String host) {
             for (String c : candidates(host)) {
-                if (serviceEntryHosts.contains(c)) {
+                if (registry.declaresHostName(c)) {
                     return true;
                 }
             }

@@ -1,5 +1,7 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.facts.Facts;
 import io.gatewarden.cluster.ClusterView;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.model.Kind;

@@ -1,24 +1,24 @@
 package io.gatewarden.rules;
 
-import io.gatewarden.cluster.ClusterView;
+import io.gatewarden.facts.Exposure;
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.GatewayIndex;
+import io.gatewarden.facts.WorkloadSelection;
 import io.gatewarden.cluster.ServiceInfo;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
-import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.ArrayList;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -30,12 +30,11 @@ import java.util.TreeSet;
  *   <li>GW403 a server port that no Service selecting the gateway workload exposes (IST0162)</li>
  * </ul>
  * Two Gateways overlap when their selectors match at least one common workload (namespace, kind, name), or
- * when their selectors are equal and non-empty; an empty selector claims no overlap. Every Gateway of the
- * view is indexed once per evaluation by (port, bind, host) and by credential, so checking one Gateway costs
+ * when their selectors are equal and non-empty; an empty selector claims no overlap. The stored Gateways are
+ * indexed once per stored state by (port, bind, host) and by credential ({@link GatewayIndex}), so checking one Gateway costs
  * the size of that Gateway plus the conflicts found, not the number of Gateways.
  */
 public final class GatewayConflictRules implements Rule {
-    private static final String INDEX_MEMO = "GatewayConflictRules.index";
 
     @Override
     public Kind kind() {
@@ -43,16 +42,28 @@ public final class GatewayConflictRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.GW401, Code.GW402, Code.GW403);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY, Kind.SERVICE, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
-        Index index = facts.shared(INDEX_MEMO, () -> new Index(facts));
-        duplicateHosts(gw, index, out);
-        sharedCredentials(gw, index, out);
+        GatewayIndex index = facts.stored(GatewayIndex.DERIVATION);
+        WorkloadSelection selection = facts.stored(WorkloadSelection.DERIVATION);
+        duplicateHosts(gw, index, selection, out);
+        sharedCredentials(gw, index, selection, out);
         unexposedPorts(gw, facts, out);
     }
 
     /** GW401. */
-    private static void duplicateHosts(IstioGateway gw, Index index, List<Diagnostic> out) {
+    private static void duplicateHosts(IstioGateway gw, GatewayIndex index, WorkloadSelection selection,
+                                       List<Diagnostic> out) {
         if (gw.selector().isEmpty()) {
             return;
         }
@@ -62,17 +73,17 @@ public final class GatewayConflictRules implements Rule {
             }
             Set<String> seen = new HashSet<>();
             for (int j = 0; j < server.hosts().size(); j++) {
-                String dns = dnsKey(server.hosts().get(j));
-                if (!seen.add(dns)) {
+                String host = server.hosts().get(j);
+                if (!seen.add(GatewayIndex.dnsKey(host))) {
                     continue; // the same host twice in one server is not a conflict with another Gateway
                 }
-                Conflicts others = index.overlapping(index.byListener.get(listenerKey(server, dns)), gw);
+                Conflicts others = Conflicts.among(index.onListener(server, host), gw, selection);
                 if (others.isEmpty()) {
                     continue;
                 }
                 String bind = bind(server).isEmpty() ? "" : " and bind " + server.bind();
                 out.add(Diagnostic.of(Code.GW401, gw.resource(), server.path() + ".hosts[" + j + "]",
-                        "host \"" + server.hosts().get(j) + "\" on port " + server.port().number() + bind
+                        "host \"" + host + "\" on port " + server.port().number() + bind
                                 + " is also served by " + others.describe()
                                 + " on the same gateway workload, so only one of them receives the traffic: "
                                 + "remove the host from one Gateway, or merge the servers into one Gateway"));
@@ -81,7 +92,8 @@ public final class GatewayConflictRules implements Rule {
     }
 
     /** GW402. */
-    private static void sharedCredentials(IstioGateway gw, Index index, List<Diagnostic> out) {
+    private static void sharedCredentials(IstioGateway gw, GatewayIndex index, WorkloadSelection selection,
+                                          List<Diagnostic> out) {
         if (gw.selector().isEmpty()) {
             return;
         }
@@ -90,7 +102,7 @@ public final class GatewayConflictRules implements Rule {
                 continue;
             }
             for (Map.Entry<String, String> credential : server.tls().credentials()) {
-                Conflicts others = index.overlapping(index.byCredential.get(credential.getValue()), gw);
+                Conflicts others = Conflicts.among(index.usingCredential(credential.getValue()), gw, selection);
                 if (others.isEmpty()) {
                     continue;
                 }
@@ -110,9 +122,7 @@ public final class GatewayConflictRules implements Rule {
         if (workloads.isEmpty()) {
             return;
         }
-        StringBuilder key = new StringBuilder("GatewayConflictRules.exposure");
-        new java.util.TreeMap<>(gw.selector()).forEach((k, v) -> key.append('\u0000').append(k).append('\u0001').append(v));
-        Exposure exposure = facts.shared(key.toString(), () -> new Exposure(workloads, facts.view().stored().services()));
+        Exposed exposure = new Exposed(workloads, facts.stored(Exposure.DERIVATION).servicesFor(gw.selector()));
         for (IstioGateway.Server server : gw.servers()) {
             if (server == null || server.port() == null || server.port().number() == null
                     || bind(server).startsWith("unix://")) {
@@ -140,99 +150,27 @@ public final class GatewayConflictRules implements Rule {
         return server.bind() == null ? "" : server.bind();
     }
 
-    /** The host's dnsName without any {@code ns/} prefix, lower-cased, without a trailing dot. */
-    private static String dnsKey(String host) {
-        String dns = Hosts.GatewayHost.parse(host).dnsName().toLowerCase(Locale.ROOT);
-        return dns.endsWith(".") ? dns.substring(0, dns.length() - 1) : dns;
-    }
-
-    private static String listenerKey(IstioGateway.Server server, String dnsKey) {
-        return server.port().number() + "\u0000" + bind(server) + "\u0000" + dnsKey;
-    }
-
     /** What an index look-up found on other Gateways: the first entry, and how many entries and Gateways. */
-    private record Conflicts(Entry first, int entries, int gateways) {
+    private record Conflicts(GatewayIndex.ServerRef first, int entries, int gateways) {
         static final Conflicts NONE = new Conflicts(null, 0, 0);
-
-        boolean isEmpty() {
-            return first == null;
-        }
-
-        /** The first conflict, and a count of the others when there are more. */
-        String describe() {
-            String more = gateways > 1 ? " (and " + (gateways - 1) + " more Gateway" + (gateways == 2 ? "" : "s") + ")"
-                    : entries > 1 ? " (and " + (entries - 1) + " more of its servers)" : "";
-            return first.describe() + more;
-        }
-    }
-
-    /** A server of some Gateway, found under an index key. */
-    private record Entry(IstioGateway gateway, IstioGateway.Server server, String field) {
-        String describe() {
-            return "Gateway " + gateway.resource().namespace() + "/" + gateway.resource().name() + " " + field;
-        }
-    }
-
-    /** Every Gateway of the view, by (port, bind, host) and by credential name; built once per evaluation. */
-    private static final class Index {
-        private static final Comparator<Entry> ORDER = Comparator
-                .comparing((Entry e) -> e.gateway.resource().namespace())
-                .thenComparing(e -> e.gateway.resource().name())
-                .thenComparing(Entry::field, Engine::compareFields);
-
-        final Map<String, List<Entry>> byListener = new HashMap<>();
-        final Map<String, List<Entry>> byCredential = new HashMap<>();
-        private final ClusterView view;
-        // Filled lazily by concurrent reviews: the Index is shared for one cluster state.
-        private final Map<Map<String, String>, Set<String>> workloadKeys = new java.util.concurrent.ConcurrentHashMap<>();
-
-        /** Built from the stored Gateways; the one under review is compared against them, never itself. */
-        Index(Facts facts) {
-            this.view = facts.view().stored();
-            for (IstioGateway gw : facts.storedGateways()) {
-                if (gw.selector().isEmpty()) {
-                    continue; // claims no overlap with anything
-                }
-                for (IstioGateway.Server server : gw.servers()) {
-                    if (server == null) {
-                        continue;
-                    }
-                    if (server.port() != null && server.port().number() != null) {
-                        Set<String> seen = new HashSet<>();
-                        for (String host : server.hosts()) {
-                            String dns = dnsKey(host);
-                            if (seen.add(dns)) {
-                                byListener.computeIfAbsent(listenerKey(server, dns), k -> new ArrayList<>())
-                                        .add(new Entry(gw, server, server.path()));
-                            }
-                        }
-                    }
-                    if (server.tls() != null) {
-                        for (Map.Entry<String, String> c : server.tls().credentials()) {
-                            byCredential.computeIfAbsent(c.getValue(), k -> new ArrayList<>())
-                                    .add(new Entry(gw, server, server.path() + ".tls." + c.getKey()));
-                        }
-                    }
-                }
-            }
-        }
+        private static final Comparator<GatewayIndex.ServerRef> ORDER = Comparator
+                .comparing((GatewayIndex.ServerRef e) -> e.gateway().resource().namespace())
+                .thenComparing(e -> e.gateway().resource().name())
+                .thenComparing(GatewayIndex.ServerRef::field, Engine::compareFields);
 
         /**
          * The entries of other Gateways (not the same namespace/name) whose workloads overlap {@code gw}'s:
          * the first in (namespace, name, field) order and how many there are, in one pass.
          */
-        Conflicts overlapping(List<Entry> candidates, IstioGateway gw) {
-            if (candidates == null) {
-                return Conflicts.NONE;
-            }
-            Entry first = null;
+        static Conflicts among(List<GatewayIndex.ServerRef> candidates, IstioGateway gw, WorkloadSelection selection) {
+            GatewayIndex.ServerRef first = null;
             int entries = 0;
             Map<IstioGateway, Boolean> decided = new IdentityHashMap<>();
-            for (Entry e : candidates) {
-                if (sameResource(e.gateway, gw)) {
+            for (GatewayIndex.ServerRef e : candidates) {
+                if (e.gateway().resource().sameObject(gw.resource())) {
                     continue;
                 }
-                if (decided.computeIfAbsent(e.gateway, other -> overlap(gw.selector(), other.selector()))) {
+                if (decided.computeIfAbsent(e.gateway(), other -> selection.overlap(gw.selector(), other.selector()))) {
                     entries++;
                     if (first == null || ORDER.compare(e, first) < 0) {
                         first = e;
@@ -243,67 +181,39 @@ public final class GatewayConflictRules implements Rule {
             for (Boolean b : decided.values()) {
                 gateways += b ? 1 : 0;
             }
-            return first == null ? Conflicts.NONE : new Conflicts(first, entries, gateways);
+            return first == null ? NONE : new Conflicts(first, entries, gateways);
         }
 
-        private boolean overlap(Map<String, String> a, Map<String, String> b) {
-            if (a.isEmpty() || b.isEmpty()) {
-                return false;
-            }
-            if (a.equals(b)) {
-                return true;
-            }
-            Set<String> ka = keys(a);
-            Set<String> kb = keys(b);
-            Set<String> small = ka.size() <= kb.size() ? ka : kb;
-            Set<String> large = small == ka ? kb : ka;
-            for (String k : small) {
-                if (large.contains(k)) {
-                    return true;
-                }
-            }
-            return false;
+        boolean isEmpty() {
+            return first == null;
         }
 
-        private Set<String> keys(Map<String, String> selector) {
-            return workloadKeys.computeIfAbsent(selector, s -> {
-                Set<String> keys = new HashSet<>();
-                for (Workload w : Facts.matching(view, s)) {
-                    keys.add(w.namespace() + "/" + w.kind() + "/" + w.name());
-                }
-                return keys;
-            });
-        }
-
-        private static boolean sameResource(IstioGateway a, IstioGateway b) {
-            return a.resource().namespace().equals(b.resource().namespace())
-                    && a.resource().name().equals(b.resource().name());
+        /** The first conflict, and a count of the others when there are more. */
+        String describe() {
+            String more = gateways > 1 ? " (and " + (gateways - 1) + " more Gateway" + (gateways == 2 ? "" : "s") + ")"
+                    : entries > 1 ? " (and " + (entries - 1) + " more of its servers)" : "";
+            Resource r = first.gateway().resource();
+            return "Gateway " + r.namespace() + "/" + r.name() + " " + first.field() + more;
         }
     }
 
-    /** The Services that select any of a gateway's workloads, and every port they expose. */
-    private static final class Exposure {
-        final List<ServiceInfo> services = new ArrayList<>();
+    /** The Services that select a gateway's workloads, and every port they expose, for GW403's message. */
+    private static final class Exposed {
+        final List<ServiceInfo> services;
         final Set<Integer> ports = new HashSet<>();
         private final List<Workload> workloads;
 
-        Exposure(List<Workload> workloads, List<ServiceInfo> all) {
+        Exposed(List<Workload> workloads, List<ServiceInfo> services) {
             this.workloads = workloads;
-            for (ServiceInfo s : all) {
-                for (Workload w : workloads) {
-                    if (s.selects(w)) {
-                        services.add(s);
-                        for (ServiceInfo.ServicePort p : s.ports()) {
-                            ports.add(p.port());
-                            if (p.targetPort() != null) {
-                                ports.add(p.targetPort());
-                            }
-                        }
-                        break;
+            this.services = services;
+            for (ServiceInfo s : services) {
+                for (ServiceInfo.ServicePort p : s.ports()) {
+                    ports.add(p.port());
+                    if (p.targetPort() != null) {
+                        ports.add(p.targetPort());
                     }
                 }
             }
-            services.sort(Comparator.comparing(ServiceInfo::namespace).thenComparing(ServiceInfo::name));
         }
 
         String serviceNames() {
@@ -311,7 +221,7 @@ public final class GatewayConflictRules implements Rule {
             for (ServiceInfo s : services) {
                 names.add(s.namespace() + "/" + s.name());
             }
-            return (services.size() == 1 ? "Service " : "Services ") + String.join(", ", limit(names));
+            return (services.size() == 1 ? "Service " : "Services ") + String.join(", ", Messages.limit(names));
         }
 
         String servicePorts() {
@@ -323,7 +233,7 @@ public final class GatewayConflictRules implements Rule {
             }
             List<String> out = new ArrayList<>();
             exposed.forEach(p -> out.add(String.valueOf(p)));
-            return out.isEmpty() ? "none" : String.join(", ", limit(out));
+            return out.isEmpty() ? "none" : String.join(", ", Messages.limit(out));
         }
 
         String workloadNames() {
@@ -331,17 +241,7 @@ public final class GatewayConflictRules implements Rule {
             for (Workload w : workloads) {
                 names.add(w.kind() + " " + w.namespace() + "/" + w.name());
             }
-            return String.join(", ", limit(new ArrayList<>(names)));
-        }
-
-        /** At most 5 names in a message, then a count. */
-        private static List<String> limit(List<String> names) {
-            if (names.size() <= 5) {
-                return names;
-            }
-            List<String> out = new ArrayList<>(names.subList(0, 5));
-            out.add("and " + (names.size() - 5) + " more");
-            return out;
+            return String.join(", ", Messages.limit(new ArrayList<>(names)));
         }
     }
 }

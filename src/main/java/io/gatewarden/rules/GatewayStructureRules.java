@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.model.Hosts;
@@ -8,6 +9,7 @@ import io.gatewarden.model.IstioGateway.Port;
 import io.gatewarden.model.IstioGateway.Server;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ServerProtocol;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,10 +25,6 @@ import java.util.regex.Pattern;
  * field they concern. Every loop is linear in the number of servers and hosts.
  */
 public final class GatewayStructureRules implements Rule {
-    /** GW105: the protocols a Gateway server accepts, compared upper-cased. */
-    private static final List<String> PROTOCOLS =
-            List.of("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "REDIS", "MYSQL", "TCP", "TLS");
-    static final Set<String> KNOWN_PROTOCOLS = Set.copyOf(PROTOCOLS);
     private static final int MIN_PORT = 1;
     private static final int MAX_PORT = 65535;
     /** GW104: port 0 is allowed only for a server bound to a Unix domain socket. */
@@ -40,10 +38,23 @@ public final class GatewayStructureRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        // Its own codes, and those of the fields whose wrong types the model's parse reports (emitted here).
+        return Set.of(Code.GW101, Code.GW102, Code.GW103, Code.GW104, Code.GW105, Code.GW106, Code.GW107, Code.GW108,
+                Code.GW109, Code.GW201, Code.GW204, Code.GW205, Code.GW207, Code.GW211, Code.GW213, Code.GW214,
+                Code.GW215, Code.GW302);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
         out.addAll(gw.shapeErrors());
-        Findings f = new Findings(gw, out);
+        GatewayFindings f = new GatewayFindings(gw, out);
         name(resource, f);
         servers(gw, f);
         Map<String, Integer> portNames = new HashMap<>();
@@ -65,19 +76,19 @@ public final class GatewayStructureRules implements Rule {
     }
 
     /** GW109. */
-    private static void name(Resource resource, Findings f) {
+    private static void name(Resource resource, GatewayFindings f) {
         String name = resource.name();
         if (name.isEmpty()) {
             f.add(Code.GW109, "metadata.name", "the Gateway has no name: set metadata.name to a DNS-1123 label such as \"my-gateway\"");
         } else if (name.length() > MAX_LABEL || !DNS1123_LABEL.matcher(name).matches()) {
-            f.add(Code.GW109, "metadata.name", "Gateway name " + Findings.quote(name) + " is not a DNS-1123 label "
+            f.add(Code.GW109, "metadata.name", "Gateway name " + Messages.quote(name) + " is not a DNS-1123 label "
                     + "(lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63): "
-                    + "rename it, e.g. " + Findings.quote(suggestLabel(name)));
+                    + "rename it, e.g. " + Messages.quote(suggestLabel(name)));
         }
     }
 
     /** GW101. */
-    private static void servers(IstioGateway gw, Findings f) {
+    private static void servers(IstioGateway gw, GatewayFindings f) {
         if (gw.servers().isEmpty()) {
             f.add(Code.GW101, "spec.servers", "the Gateway has no servers, so it opens no port: add at least one "
                     + "server with port, hosts and (for HTTPS) tls");
@@ -91,7 +102,7 @@ public final class GatewayStructureRules implements Rule {
     }
 
     /** GW102 and GW103. */
-    private static void hosts(Server s, Findings f) {
+    private static void hosts(Server s, GatewayFindings f) {
         List<String> hosts = s.hosts();
         if (hosts.isEmpty()) {
             f.add(Code.GW102, s.path() + ".hosts", "server has no hosts: list the host names it serves, "
@@ -101,7 +112,7 @@ public final class GatewayStructureRules implements Rule {
             String host = hosts.get(j);
             String problem = host.isEmpty() ? "it is empty" : Hosts.serverHostProblem(host).orElse(null);
             if (problem != null) {
-                f.add(Code.GW103, s.path() + ".hosts[" + j + "]", "host " + Findings.quote(host) + " is invalid ("
+                f.add(Code.GW103, s.path() + ".hosts[" + j + "]", "host " + Messages.quote(host) + " is invalid ("
                         + problem + "): write it as [namespace/]dnsName, e.g. myapp.example.com, *.example.com "
                         + "or istio-system/myapp.example.com");
             }
@@ -109,7 +120,7 @@ public final class GatewayStructureRules implements Rule {
     }
 
     /** GW104, with a port block present. */
-    private static void portNumber(Server s, Findings f) {
+    private static void portNumber(Server s, GatewayFindings f) {
         Integer number = s.port().number();
         String field = s.path() + ".port.number";
         boolean unixSocket = s.bind() != null && s.bind().startsWith(UNIX_BIND);
@@ -124,20 +135,20 @@ public final class GatewayStructureRules implements Rule {
     }
 
     /** GW105. */
-    private static void protocol(Server s, Findings f) {
+    private static void protocol(Server s, GatewayFindings f) {
         Port port = s.port();
         String field = s.path() + ".port.protocol";
-        String choices = String.join(", ", PROTOCOLS);
+        String choices = String.join(", ", ServerProtocol.labels());
         if (port.protocol() == null || port.protocol().isEmpty()) {
             f.add(Code.GW105, field, "port.protocol is missing: set one of " + choices);
-        } else if (!KNOWN_PROTOCOLS.contains(port.protocolUpper())) {
-            f.add(Code.GW105, field, "port.protocol " + Findings.quote(port.protocol())
+        } else if (port.knownProtocol() == null) {
+            f.add(Code.GW105, field, "port.protocol " + Messages.quote(port.protocol())
                     + " is not a Gateway protocol: use one of " + choices);
         }
     }
 
     /** GW106 and GW107: each server needs its own port name; the first user of a name keeps it. */
-    private static void portName(Server s, Map<String, Integer> firstUser, Findings f) {
+    private static void portName(Server s, Map<String, Integer> firstUser, GatewayFindings f) {
         Port port = s.port();
         String field = s.path() + ".port.name";
         if (port.name() == null || port.name().isEmpty()) {
@@ -149,13 +160,13 @@ public final class GatewayStructureRules implements Rule {
         }
         Integer first = firstUser.putIfAbsent(port.name(), s.index());
         if (first != null) {
-            f.add(Code.GW107, field, "port name " + Findings.quote(port.name()) + " is also used by spec.servers["
+            f.add(Code.GW107, field, "port name " + Messages.quote(port.name()) + " is also used by spec.servers["
                     + first + "]; give each server a unique port.name");
         }
     }
 
     /** GW108. */
-    private static void targetPort(Server s, Findings f) {
+    private static void targetPort(Server s, GatewayFindings f) {
         if (s.port().targetPortSet()) {
             f.add(Code.GW108, s.path() + ".port.targetPort", "port.targetPort has no effect on a Gateway (the proxy "
                     + "listens on port.number): remove it, and map ports in the gateway's Service instead");
@@ -170,48 +181,5 @@ public final class GatewayStructureRules implements Rule {
         }
         s = s.replaceAll("^-+|-+$", "");
         return s.isEmpty() ? "my-gateway" : s;
-    }
-
-    /**
-     * Collects the findings of one Gateway, skipping any finding that a shape error of the same code
-     * already reports at that field or inside it ({@code hosts: 7} is one GW102, not two).
-     * Shared with {@link ServerTlsRules}; the shape errors themselves are emitted only here.
-     */
-    static final class Findings {
-        private static final int MAX_QUOTED = 60;
-        private final Resource resource;
-        private final List<Diagnostic> out;
-        private final Set<String> explained = new HashSet<>();
-
-        Findings(IstioGateway gw, List<Diagnostic> out) {
-            this.resource = gw.resource();
-            this.out = out;
-            for (Diagnostic d : gw.shapeErrors()) {
-                String field = d.field();
-                explained.add(d.code() + " " + field);
-                for (int i = 0; i < field.length(); i++) {
-                    if (field.charAt(i) == '.' || field.charAt(i) == '[') {
-                        explained.add(d.code() + " " + field.substring(0, i));
-                    }
-                }
-            }
-        }
-
-        void add(Code code, String field, String message) {
-            add(code, field, message, null);
-        }
-
-        /** With a short form for cut places (see {@link Diagnostic#brief()}). */
-        void add(Code code, String field, String message, String brief) {
-            if (!explained.contains(code + " " + field)) {
-                out.add(Diagnostic.of(code, resource, field, message).withBrief(brief));
-            }
-        }
-
-        /** A value in double quotes, cut when long so a message stays readable. */
-        static String quote(String value) {
-            String v = value.length() > MAX_QUOTED ? value.substring(0, MAX_QUOTED - 3) + "..." : value;
-            return "\"" + v + "\"";
-        }
     }
 }

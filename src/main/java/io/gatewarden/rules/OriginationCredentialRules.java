@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialRef;
 import io.gatewarden.demands.Demands;
@@ -7,10 +8,12 @@ import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.diagnostics.Severity;
 import io.gatewarden.model.DestinationRule;
+import io.gatewarden.model.CredentialName;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -28,6 +31,16 @@ public final class OriginationCredentialRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG609);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.DESTINATION_RULE, Kind.SECRET);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         DestinationRule dr = facts.destinationRule(resource);
         if (dr.workloadSelector() == null) {
@@ -40,7 +53,7 @@ public final class OriginationCredentialRules implements Rule {
                 continue;
             }
             String field = tls.path() + ".credentialName";
-            Demands.SecretName name = Demands.SecretName.parse(tls.credentialName());
+            CredentialName name = CredentialName.parse(tls.credentialName());
             if (name.namespace() != null && !name.namespace().equals(ns)) {
                 out.add(Diagnostic.of(Code.EG609, resource, field, "credential refers to namespace " + name.namespace()
                         + ", but the proxies this rule selects run in " + ns + " and Istio reads credentials only there; "
@@ -52,7 +65,7 @@ public final class OriginationCredentialRules implements Rule {
                 clients.stream().filter(c -> c.field().equals(field)).findFirst()
                         .ifPresent(ref -> clientCertificate(resource, ref, secret, facts, out));
             }
-            if (!hasCa(secret) && !hasCa(facts.secret(ns, name.name() + Demands.CA_SUFFIX))) {
+            if (!hasCa(secret, facts) && !hasCa(facts.secret(ns, name.name() + Demands.CA_SUFFIX), facts)) {
                 out.add(Diagnostic.of(Code.EG609, resource, field, "no CA to verify the server certificate of "
                         + (dr.host() == null ? "spec.host" : dr.host()) + ": neither secret " + ns + "/" + name.name()
                         + Demands.CA_SUFFIX + " nor a ca.crt or cacert key in " + ns + "/" + name.name()
@@ -69,9 +82,7 @@ public final class OriginationCredentialRules implements Rule {
         String where = ", where the pods selected by spec.workloadSelector run";
         if (secret.isPresent()) {
             SecretData s = secret.get();
-            boolean keys = (s.value("tls.crt") != null && s.value("tls.key") != null)
-                    || (s.value("cert") != null && s.value("key") != null);
-            if (!keys && !s.managed()) {
+            if (facts.assessment(s).crtKey() == null && !s.managed()) {
                 out.add(Diagnostic.of(Code.EG609, resource, ref.field(), "secret " + ref.namespace() + "/"
                         + ref.secretName() + " has no client certificate and key (tls.crt and tls.key, or cert and "
                         + "key), which tls.mode MUTUAL presents to the server; add them, or delete the secret and let "
@@ -98,7 +109,7 @@ public final class OriginationCredentialRules implements Rule {
         }
     }
 
-    private static boolean hasCa(Optional<SecretData> secret) {
-        return secret.map(s -> s.value("ca.crt") != null || s.value("cacert") != null).orElse(false);
+    private static boolean hasCa(Optional<SecretData> secret, Facts facts) {
+        return secret.map(s -> facts.assessment(s).caPresent()).orElse(false);
     }
 }

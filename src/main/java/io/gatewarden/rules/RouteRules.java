@@ -1,5 +1,10 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.GatewayIndex;
+import io.gatewarden.facts.ServiceRegistry;
+import io.gatewarden.model.HostSet;
+import io.gatewarden.model.NamespacedName;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.cluster.ServiceInfo;
 import io.gatewarden.diagnostics.Code;
@@ -8,6 +13,7 @@ import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.TlsMode;
 import io.gatewarden.model.VirtualService;
 
 import java.util.ArrayList;
@@ -36,18 +42,26 @@ import java.util.TreeSet;
  * with many hosts against a Gateway with thousands of servers stays linear.
  */
 public final class RouteRules implements Rule {
-    private static final String CLUSTER_SUFFIX = ".svc.cluster.local";
-
     @Override
     public Kind kind() {
         return Kind.VIRTUAL_SERVICE;
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.VIRTUAL_SERVICE, Kind.ISTIO_GATEWAY, Kind.SERVICE, Kind.SERVICE_ENTRY);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
-        VirtualService vs = VirtualService.parse(resource);
+        VirtualService vs = facts.virtualService(resource);
         out.addAll(vs.shapeErrors());
-        Known known = facts.shared("RouteRules.known", () -> new Known(facts));
+        Known known = new Known(facts.stored(GatewayIndex.DERIVATION), facts.stored(ServiceRegistry.DERIVATION));
         HostSet vsHosts = new HostSet(vs.hostNames());
 
         gatewayReferences(vs, known, vsHosts, out);
@@ -83,21 +97,21 @@ public final class RouteRules implements Rule {
         if (VirtualService.MESH.equals(value)) {
             return null;
         }
-        String[] nsName = gatewayRef(value, vsNs);
-        IstioGateway gw = known.gateways.get(nsName[0] + "/" + nsName[1]);
+        NamespacedName target = VirtualService.gatewayRef(value, vsNs);
+        IstioGateway gw = known.gateways.gateway(target.namespace(), target.name());
         if (gw != null) {
             return gw;
         }
         StringBuilder msg = new StringBuilder("Gateway \"" + value + "\" not found: looked for Gateway ")
-                .append(nsName[0]).append('/').append(nsName[1]);
+                .append(target);
         if (!value.contains("/") && !value.contains(".")) {
             msg.append(" (a name without namespace means the VirtualService's own namespace)");
         }
-        TreeSet<String> elsewhere = new TreeSet<>(known.gatewayNamespaces.getOrDefault(nsName[1], Set.of()));
-        elsewhere.remove(nsName[0]);
+        TreeSet<String> elsewhere = new TreeSet<>(known.gateways.namespacesOf(target.name()));
+        elsewhere.remove(target.namespace());
         if (!elsewhere.isEmpty()) {
-            msg.append("; a Gateway of that name exists in namespace ").append(String.join(", ", limit(elsewhere)))
-                    .append(": write it as ").append(elsewhere.first()).append('/').append(nsName[1]);
+            msg.append("; a Gateway of that name exists in namespace ").append(String.join(", ", Messages.limit(elsewhere)))
+                    .append(": write it as ").append(elsewhere.first()).append('/').append(target.name());
         } else {
             msg.append("; create the Gateway, or correct the reference (namespace/name)");
         }
@@ -130,13 +144,13 @@ public final class RouteRules implements Rule {
         String gwRef = "Gateway " + gwNs + "/" + gw.resource().name();
         if (!hiddenMatches.isEmpty()) {
             out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), "the VirtualService hosts match " + gwRef
-                    + " only through " + quoted(limit(hiddenMatches)) + ", which namespace " + vsNs + " may not use",
+                    + " only through " + ("[" + Messages.quoted(Messages.limit(hiddenMatches)) + "]") + ", which namespace " + vsNs + " may not use",
                     ", so its routes never attach", ": move the VirtualService to the host's namespace, or change "
                     + "the host's prefix to */"));
         } else {
             out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), "none of the hosts "
-                    + quoted(limit(vs.hostNames())) + " matches a host of " + gwRef
-                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", limit(all)) + ")"),
+                    + ("[" + Messages.quoted(Messages.limit(vs.hostNames())) + "]") + " matches a host of " + gwRef
+                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", Messages.limit(all)) + ")"),
                     ", so its routes never attach to that gateway", ": add a matching host to the VirtualService, "
                     + "or add the host to a server of the Gateway"));
         }
@@ -154,8 +168,8 @@ public final class RouteRules implements Rule {
             if (server == null || server.tls() == null) {
                 continue;
             }
-            String mode = server.tls().modeUpper();
-            if (!"PASSTHROUGH".equals(mode) && !"AUTO_PASSTHROUGH".equals(mode)) {
+            TlsMode mode = server.tls().tlsMode();
+            if (mode == null || !mode.passthrough()) {
                 continue;
             }
             for (String host : server.hosts()) {
@@ -182,7 +196,7 @@ public final class RouteRules implements Rule {
                 for (VirtualService.Ref sni : match.sniHosts()) {
                     if (!vsHosts.coversAny(sni.value())) {
                         out.add(Diagnostic.of(Code.RT503, vs.resource(), sni.path(), "sniHost \"" + sni.value()
-                                + "\" is not within the VirtualService hosts " + quoted(limit(vs.hostNames()))
+                                + "\" is not within the VirtualService hosts [" + Messages.quoted(Messages.limit(vs.hostNames())) + "]"
                                 + ", so this match never applies: add the host to spec.hosts, or correct the "
                                 + "sniHost"));
                     }
@@ -211,13 +225,14 @@ public final class RouteRules implements Rule {
         String vsNs = vs.resource().namespace();
         for (VirtualService.Route route : vs.routes()) {
             for (VirtualService.Destination d : route.destinations()) {
-                String host = norm(d.host());
-                String[] svc = serviceRef(host, vsNs);
-                if (svc != null && known.services.contains(svc[0] + "/" + svc[1])) {
+                String host = HostSet.norm(d.host());
+                NamespacedName svc = Hosts.serviceName(host, vsNs);
+                if (svc != null && known.registry.services().exists(svc)) {
                     continue;
                 }
-                String fqdn = svc == null ? null : svc[1] + "." + svc[0] + CLUSTER_SUFFIX;
-                if (known.serviceEntryHosts.coversAny(host) || (fqdn != null && known.serviceEntryHosts.coversAny(fqdn))) {
+                String fqdn = svc == null ? null : svc.name() + "." + svc.namespace() + Hosts.CLUSTER_SUFFIX;
+                HostSet declared = known.registry.serviceEntryHosts();
+                if (declared.coversAny(host) || (fqdn != null && declared.coversAny(fqdn))) {
                     continue;
                 }
                 StringBuilder msg = new StringBuilder("destination host \"" + d.host() + "\"");
@@ -226,16 +241,16 @@ public final class RouteRules implements Rule {
                 }
                 msg.append(" matches no Service and no ServiceEntry host");
                 TreeSet<String> elsewhere = svc == null ? new TreeSet<>()
-                        : new TreeSet<>(known.serviceNamespaces.getOrDefault(svc[1], Set.of()));
+                        : new TreeSet<>(known.registry.services().namespacesOf(svc.name()));
                 if (svc != null) {
-                    elsewhere.remove(svc[0]);
+                    elsewhere.remove(svc.namespace());
                 }
                 if (!elsewhere.isEmpty()) {
-                    msg.append("; a Service ").append(svc[1]).append(" exists in namespace ")
-                            .append(String.join(", ", limit(elsewhere))).append(": write ")
-                            .append(svc[1]).append('.').append(elsewhere.first()).append(CLUSTER_SUFFIX);
+                    msg.append("; a Service ").append(svc.name()).append(" exists in namespace ")
+                            .append(String.join(", ", Messages.limit(elsewhere))).append(": write ")
+                            .append(svc.name()).append('.').append(elsewhere.first()).append(Hosts.CLUSTER_SUFFIX);
                 } else if (svc != null) {
-                    msg.append(": create Service ").append(svc[0]).append('/').append(svc[1])
+                    msg.append(": create Service ").append(svc)
                             .append(", correct the host, or declare it with a ServiceEntry");
                 } else {
                     msg.append(": declare the external host with a ServiceEntry, or correct the host");
@@ -245,180 +260,7 @@ public final class RouteRules implements Rule {
         }
     }
 
-    /**
-     * The namespace and name of a Service a destination host stands for, or null when it is not a
-     * Kubernetes service name: {@code svc}, {@code svc.ns}, {@code svc.ns.svc}, {@code svc.ns.svc.cluster.local}.
-     */
-    static String[] serviceRef(String host, String vsNs) {
-        String[] parts = host.split("\\.", -1);
-        for (String p : parts) {
-            if (p.isEmpty() || p.equals("*")) {
-                return null;
-            }
-        }
-        if (parts.length == 1) {
-            return new String[]{vsNs, parts[0]};
-        }
-        if (parts.length == 2 || (parts.length == 3 && parts[2].equals("svc"))
-                || (parts.length == 5 && host.endsWith(CLUSTER_SUFFIX))) {
-            return new String[]{parts[1], parts[0]};
-        }
-        return null;
-    }
-
-    /**
-     * Istio's resolution of a gateway reference to {namespace, name}: {@code ns/name}, {@code ./name} (own
-     * namespace), the legacy {@code name.ns.svc.cluster.local} (or {@code name.ns}), else {@code name} in the
-     * VirtualService's namespace.
-     */
-    static String[] gatewayRef(String ref, String vsNs) {
-        int slash = ref.indexOf('/');
-        if (slash >= 0) {
-            String ns = ref.substring(0, slash);
-            return new String[]{ns.equals(".") ? vsNs : ns, ref.substring(slash + 1)};
-        }
-        int dot = ref.indexOf('.');
-        if (dot >= 0) {
-            String rest = ref.substring(dot + 1);
-            int next = rest.indexOf('.');
-            return new String[]{next < 0 ? rest : rest.substring(0, next), ref.substring(0, dot)};
-        }
-        return new String[]{vsNs, ref};
-    }
-
-    private static String norm(String h) {
-        String s = h.toLowerCase(Locale.ROOT);
-        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
-    }
-
-    private static String quoted(Collection<String> values) {
-        List<String> q = new ArrayList<>();
-        for (String v : values) {
-            q.add(v.startsWith("and ") && v.endsWith(" more") ? v : "\"" + v + "\"");
-        }
-        return "[" + String.join(", ", q) + "]";
-    }
-
-    /** At most 5 values in a message, then a count. */
-    private static List<String> limit(Collection<String> values) {
-        List<String> out = new ArrayList<>();
-        for (String v : values) {
-            if (out.size() == 5) {
-                out.add("and " + (values.size() - 5) + " more");
-                break;
-            }
-            out.add(v);
-        }
-        return out;
-    }
-
-    /** What exists, indexed once per cluster state: Gateways by namespace/name, Services, ServiceEntry hosts. */
-    private static final class Known {
-        final Map<String, IstioGateway> gateways = new HashMap<>();
-        final Map<String, Set<String>> gatewayNamespaces = new HashMap<>();
-        final Set<String> services = new HashSet<>();
-        final Map<String, Set<String>> serviceNamespaces = new HashMap<>();
-        final HostSet serviceEntryHosts;
-
-        Known(Facts facts) {
-            for (IstioGateway gw : facts.storedGateways()) {
-                Resource r = gw.resource();
-                gateways.put(r.namespace() + "/" + r.name(), gw);
-                gatewayNamespaces.computeIfAbsent(r.name(), k -> new HashSet<>()).add(r.namespace());
-            }
-            for (ServiceInfo s : facts.view().stored().services()) {
-                services.add(s.namespace() + "/" + s.name());
-                serviceNamespaces.computeIfAbsent(s.name(), k -> new HashSet<>()).add(s.namespace());
-            }
-            List<String> seHosts = new ArrayList<>();
-            for (Resource se : facts.view().stored().resources(Kind.SERVICE_ENTRY)) {
-                JsonNode hosts = se.spec().path("hosts");
-                if (hosts.isArray()) {
-                    for (JsonNode h : hosts) {
-                        if (h.isTextual() && !h.asText().isEmpty()) {
-                            seHosts.add(h.asText());
-                        }
-                    }
-                }
-            }
-            serviceEntryHosts = new HostSet(seHosts);
-        }
-    }
-
-    /**
-     * A set of Istio host patterns answering {@link Hosts#within} and {@link Hosts#intersect} against all of
-     * them at once, in time proportional to the queried name's labels rather than to the set's size.
-     */
-    static final class HostSet {
-        private final Set<String> exact = new HashSet<>();
-        /** S for every pattern {@code *.S}. */
-        private final Set<String> wildcardBases = new HashSet<>();
-        /** Every S such that some pattern lies strictly within {@code *.S}. */
-        private final Set<String> innerSuffixes = new HashSet<>();
-        private boolean star;
-
-        HostSet(Collection<String> patterns) {
-            for (String raw : patterns) {
-                if (raw == null) {
-                    continue;
-                }
-                String p = norm(raw);
-                exact.add(p);
-                if (p.equals("*")) {
-                    star = true;
-                    continue;
-                }
-                if (p.startsWith("*.")) {
-                    wildcardBases.add(p.substring(2));
-                }
-                innerSuffixes.addAll(suffixes(p));
-            }
-        }
-
-        boolean isEmpty() {
-            return exact.isEmpty();
-        }
-
-        /** Whether {@code Hosts.within(host, p)} holds for some pattern p of the set. */
-        boolean coversAny(String host) {
-            String q = norm(host);
-            if (star || exact.contains(q)) {
-                return true;
-            }
-            if (q.equals("*")) {
-                return false;
-            }
-            for (String s : suffixes(q)) {
-                if (wildcardBases.contains(s)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** Whether {@code Hosts.intersect(host, p)} holds for some pattern p of the set. */
-        boolean intersectsAny(String host) {
-            String q = norm(host);
-            if (q.equals("*")) {
-                return !exact.isEmpty();
-            }
-            if (coversAny(q)) {
-                return true;
-            }
-            return q.startsWith("*.") && innerSuffixes.contains(q.substring(2));
-        }
-
-        /**
-         * Every S such that {@code name} lies strictly within {@code *.S}: what follows a dot that is not
-         * the first character, after dropping a leading {@code *} of a {@code *.} wildcard.
-         */
-        private static List<String> suffixes(String name) {
-            String h = name.startsWith("*.") ? name.substring(1) : name;
-            List<String> out = new ArrayList<>();
-            for (int i = h.indexOf('.', 1); i >= 0; i = h.indexOf('.', i + 1)) {
-                out.add(h.substring(i + 1));
-            }
-            return out;
-        }
+    /** What exists, from the stored state's shared indexes: Gateways, Services and ServiceEntry hosts. */
+    private record Known(GatewayIndex gateways, ServiceRegistry registry) {
     }
 }

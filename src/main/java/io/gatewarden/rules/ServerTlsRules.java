@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.model.IstioGateway;
@@ -7,12 +8,13 @@ import io.gatewarden.model.IstioGateway.Server;
 import io.gatewarden.model.IstioGateway.Tls;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
-import io.gatewarden.rules.GatewayStructureRules.Findings;
+import io.gatewarden.model.ServerProtocol;
+import io.gatewarden.model.TlsMode;
+import io.gatewarden.model.TlsVersion;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -25,21 +27,6 @@ import java.util.Set;
  * GW203) gets that one finding, since advice about its contents would be moot.
  */
 public final class ServerTlsRules implements Rule {
-    private static final Set<String> HTTP_PLAIN = Set.of("HTTP", "HTTP2", "GRPC", "GRPC-WEB");
-    private static final Set<String> TLS_TERMINATING = Set.of("HTTPS", "TLS");
-    private static final Set<String> OPAQUE = Set.of("TCP", "MONGO", "REDIS", "MYSQL");
-
-    private static final String SIMPLE = "SIMPLE";
-    private static final String ISTIO_MUTUAL = "ISTIO_MUTUAL";
-    private static final String AUTO_PASSTHROUGH = "AUTO_PASSTHROUGH";
-    private static final Set<String> NEEDS_CERTIFICATE = Set.of(SIMPLE, "MUTUAL", "OPTIONAL_MUTUAL");
-    private static final Set<String> VERIFIES_CLIENTS = Set.of("MUTUAL", "OPTIONAL_MUTUAL");
-    private static final Set<String> PASSTHROUGH = Set.of("PASSTHROUGH", AUTO_PASSTHROUGH);
-
-    /** Comparable TLS versions, oldest first; TLS_AUTO and unknown strings are not compared. */
-    private static final List<String> VERSIONS = List.of("TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3");
-    private static final int MODERN_VERSION = VERSIONS.indexOf("TLSV1_2");
-
     /**
      * Cipher suite names Istio accepts for Gateway servers (BoringSSL names, as listed in Istio's
      * validation). Entries may also be equal-preference groups {@code [A|B]}, whose members are checked.
@@ -60,9 +47,19 @@ public final class ServerTlsRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.GW201, Code.GW202, Code.GW203, Code.GW204, Code.GW205, Code.GW206, Code.GW207, Code.GW208, Code.GW209, Code.GW210, Code.GW211, Code.GW212, Code.GW213, Code.GW214, Code.GW215, Code.GW216);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.ISTIO_GATEWAY);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         IstioGateway gw = facts.gateway(resource);
-        Findings f = new Findings(gw, out);
+        GatewayFindings f = new GatewayFindings(gw, out);
         for (Server s : gw.servers()) {
             if (s == null) {
                 continue;
@@ -75,13 +72,13 @@ public final class ServerTlsRules implements Rule {
         }
     }
 
-    private static void checkTls(Server s, Tls tls, String path, Findings f) {
-        String protocol = s.protocolUpper();
-        if (TLS_TERMINATING.contains(protocol)) {
+    private static void checkTls(Server s, Tls tls, String path, GatewayFindings f) {
+        ServerProtocol protocol = s.port() == null ? null : s.port().knownProtocol();
+        if (protocol != null && protocol.carriesTls()) {
             unsetMode(tls, path, f);
             missingCertificate(tls, path, f);
         }
-        if (GatewayStructureRules.KNOWN_PROTOCOLS.contains(protocol)) {
+        if (protocol != null) {
             autoPassthrough(s, tls, path, f);
             httpsRedirect(s, tls, path, f);
         }
@@ -95,20 +92,21 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW201. */
-    private static void missingTls(Server s, Findings f) {
+    private static void missingTls(Server s, GatewayFindings f) {
         String protocol = s.protocolUpper();
-        if (TLS_TERMINATING.contains(protocol)) {
+        if (carriesTls(s)) {
             f.add(Code.GW201, s.path() + ".tls", protocol + " server has no tls block: add tls with mode SIMPLE "
                     + "and a credentialName (the Secret holding its certificate), or mode PASSTHROUGH");
         }
     }
 
     /** GW202 and GW203: whether a tls block may appear on this port at all. */
-    private static boolean allowedOnPort(Server s, Findings f) {
+    private static boolean allowedOnPort(Server s, GatewayFindings f) {
         String protocol = s.protocolUpper();
         Tls tls = s.tls();
         String path = s.path() + ".tls";
-        if (HTTP_PLAIN.contains(protocol) && !redirectOrPassthroughOnly(tls)) {
+        ServerProtocol known = s.port() == null ? null : s.port().knownProtocol();
+        if (known != null && known.plainHttp() && !redirectOrPassthroughOnly(tls)) {
             String what = tls.certificateFields().isEmpty() ? "tls.mode " + tls.modeUpper() + " is"
                     : isOrAre(tls.certificateFields());
             f.add(Code.GW202, path, what + " set on a plain-text " + protocol + " port, where tls may only "
@@ -116,7 +114,7 @@ public final class ServerTlsRules implements Rule {
                     + "httpsRedirect in tls");
             return false;
         }
-        if (OPAQUE.contains(protocol)) {
+        if (known != null && known.opaque()) {
             f.add(Code.GW203, path, "tls is set on a " + protocol + " port, which carries no TLS settings: use "
                     + "port.protocol TLS to terminate or pass through TLS, or remove the tls block");
             return false;
@@ -127,11 +125,11 @@ public final class ServerTlsRules implements Rule {
     /** A tls block Istio accepts on a plain HTTP port: no certificate fields, and a redirect or (default) passthrough. */
     private static boolean redirectOrPassthroughOnly(Tls tls) {
         return tls.certificateFields().isEmpty()
-                && (tls.httpsRedirect() || tls.modeUpper() == null || PASSTHROUGH.contains(tls.modeUpper()));
+                && (tls.httpsRedirect() || tls.modeUpper() == null || (tls.tlsMode() != null && tls.tlsMode().passthrough()));
     }
 
     /** GW204. */
-    private static void unsetMode(Tls tls, String path, Findings f) {
+    private static void unsetMode(Tls tls, String path, GatewayFindings f) {
         if (tls.modeUpper() == null && !tls.certificateFields().isEmpty()) {
             f.add(Code.GW204, path + ".mode", isOrAre(tls.certificateFields()) + " set but tls.mode "
                     + "is unset, so Istio treats the server as PASSTHROUGH and ignores it: set tls.mode to SIMPLE "
@@ -140,11 +138,11 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW205: a terminating mode with no certificate, or only half of a file pair. */
-    private static void missingCertificate(Tls tls, String path, Findings f) {
-        String mode = tls.modeUpper();
-        if (mode == null || !NEEDS_CERTIFICATE.contains(mode)) {
+    private static void missingCertificate(Tls tls, String path, GatewayFindings f) {
+        if (!tls.servesOwnCertificate()) {
             return;
         }
+        String mode = tls.tlsMode().name();
         // Plug-in point (later issue): when Gatewarden will assign and provision a credential for this
         // server (MUT902), skip this finding instead of reporting it.
         if (tls.certificateSources().isEmpty()) {
@@ -164,7 +162,7 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW206. */
-    private static void certificateSources(Tls tls, String path, Findings f) {
+    private static void certificateSources(Tls tls, String path, GatewayFindings f) {
         List<String> sources = tls.certificateSources();
         if (sources.size() > 1) {
             f.add(Code.GW206, path, "several certificate sources are set (" + String.join(", ", sources)
@@ -173,10 +171,10 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW207. */
-    private static void clientCa(Tls tls, String path, Findings f) {
-        String mode = tls.modeUpper();
+    private static void clientCa(Tls tls, String path, GatewayFindings f) {
+        TlsMode mode = tls.tlsMode();
         boolean fileCertificate = notEmpty(tls.serverCertificate()) || notEmpty(tls.privateKey());
-        if (mode != null && VERIFIES_CLIENTS.contains(mode) && fileCertificate && !notEmpty(tls.caCertificates())) {
+        if (mode != null && mode.verifiesClients() && fileCertificate && !notEmpty(tls.caCertificates())) {
             f.add(Code.GW207, path + ".caCertificates", "tls.mode is " + mode + " but caCertificates is empty: set "
                     + "caCertificates to the CA bundle that signs client certificates, or use credentialName with "
                     + "a <name>-cacert secret");
@@ -184,70 +182,76 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW208 and GW209: modes that use no certificate of the server's own. */
-    private static void ignoredCertificates(Tls tls, String path, Findings f) {
-        String mode = tls.modeUpper();
+    private static void ignoredCertificates(Tls tls, String path, GatewayFindings f) {
+        TlsMode mode = tls.tlsMode();
         List<String> fields = tls.certificateFields();
         if (mode == null || fields.isEmpty()) {
             return;
         }
         String field = path + "." + fields.get(0);
         String them = fields.size() == 1 ? "it" : "them";
-        if (mode.equals(ISTIO_MUTUAL)) {
+        if (mode == TlsMode.ISTIO_MUTUAL) {
             f.add(Code.GW208, field, "tls.mode is ISTIO_MUTUAL, which uses the mesh's own certificates, but "
                     + isOrAre(fields) + " set: remove " + them + ", or use mode MUTUAL to serve your own certificate");
-        } else if (PASSTHROUGH.contains(mode)) {
+        } else if (mode.passthrough()) {
             f.add(Code.GW209, field, "tls.mode is " + mode + ", which forwards TLS untouched, so " + isOrAre(fields)
                     + " ignored: remove " + them + ", or use mode SIMPLE to terminate TLS at the gateway");
         }
     }
 
     /** GW210. */
-    private static void autoPassthrough(Server s, Tls tls, String path, Findings f) {
-        if (AUTO_PASSTHROUGH.equals(tls.modeUpper()) && !s.protocolUpper().equals("TLS")) {
+    private static void autoPassthrough(Server s, Tls tls, String path, GatewayFindings f) {
+        if (tls.tlsMode() == TlsMode.AUTO_PASSTHROUGH && s.port().knownProtocol() != ServerProtocol.TLS) {
             f.add(Code.GW210, path + ".mode", "tls.mode AUTO_PASSTHROUGH routes by SNI and only works on protocol "
                     + "TLS, but port.protocol is " + s.protocolUpper() + ": set port.protocol to TLS");
         }
     }
 
     /** GW211 and GW212. */
-    private static void versions(Tls tls, String path, Findings f) {
-        int min = version(tls.minProtocolVersion());
-        int max = version(tls.maxProtocolVersion());
+    private static void versions(Tls tls, String path, GatewayFindings f) {
+        TlsVersion min = concrete(tls.minProtocolVersion());
+        TlsVersion max = concrete(tls.maxProtocolVersion());
         String field = path + ".minProtocolVersion";
-        if (min >= 0 && max >= 0 && min > max) {
-            f.add(Code.GW211, field, "minProtocolVersion " + VERSIONS.get(min) + " is above maxProtocolVersion "
-                    + VERSIONS.get(max) + ", so Envoy rejects the listener: lower minProtocolVersion or raise "
+        if (min != null && max != null && min.compareTo(max) > 0) {
+            f.add(Code.GW211, field, "minProtocolVersion " + min + " is above maxProtocolVersion "
+                    + max + ", so Envoy rejects the listener: lower minProtocolVersion or raise "
                     + "maxProtocolVersion");
         }
-        if (min >= 0 && min < MODERN_VERSION && tls.cipherSuites().isEmpty()) {
-            f.add(Code.GW212, field, "minProtocolVersion " + VERSIONS.get(min) + " allows legacy TLS with the "
+        if (min != null && min.compareTo(TlsVersion.MODERN) < 0 && tls.cipherSuites().isEmpty()) {
+            f.add(Code.GW212, field, "minProtocolVersion " + min + " allows legacy TLS with the "
                     + "default cipher list, weak CBC/SHA-1 suites included: raise it to TLSV1_2, or list the "
                     + "cipherSuites you accept");
         }
     }
 
-    /** The index of a version in {@link #VERSIONS}, or -1 for unset, TLS_AUTO or unknown. */
-    private static int version(String v) {
-        return v == null ? -1 : VERSIONS.indexOf(v.toUpperCase(Locale.ROOT));
+    /** A comparable version; null for unset, TLS_AUTO or unknown. */
+    private static TlsVersion concrete(String v) {
+        TlsVersion version = TlsVersion.parse(v);
+        return version != null && version.concrete() ? version : null;
+    }
+
+    private static boolean carriesTls(Server s) {
+        ServerProtocol p = s.port() == null ? null : s.port().knownProtocol();
+        return p != null && p.carriesTls();
     }
 
     /** GW213: every entry and every member of a {@code [A|B]} group must be a known, not yet listed suite. */
-    private static void cipherSuites(Tls tls, String path, Findings f) {
+    private static void cipherSuites(Tls tls, String path, GatewayFindings f) {
         Map<String, Integer> firstAt = new HashMap<>();
         List<String> suites = tls.cipherSuites();
         for (int k = 0; k < suites.size(); k++) {
             String entry = suites.get(k);
             String field = path + ".cipherSuites[" + k + "]";
             for (String suite : members(entry)) {
-                String where = suite.equals(entry) ? "" : " in group " + Findings.quote(entry);
+                String where = suite.equals(entry) ? "" : " in group " + Messages.quote(entry);
                 Integer first = firstAt.putIfAbsent(suite, k);
                 if (!CIPHER_SUITES.contains(suite)) {
                     String rest = " is not one Istio supports, so it is ignored: use a BoringSSL name such as "
                             + "ECDHE-RSA-AES128-GCM-SHA256";
-                    f.add(Code.GW213, field, "cipher suite " + Findings.quote(suite) + where + rest,
-                            "cipher suite " + Findings.quote(suite) + rest);
+                    f.add(Code.GW213, field, "cipher suite " + Messages.quote(suite) + where + rest,
+                            "cipher suite " + Messages.quote(suite) + rest);
                 } else if (first != null) {
-                    f.add(Code.GW213, field, "cipher suite " + Findings.quote(suite) + where + " is already listed "
+                    f.add(Code.GW213, field, "cipher suite " + Messages.quote(suite) + where + " is already listed "
                             + "at cipherSuites[" + first + "]: remove the duplicate");
                 }
             }
@@ -263,8 +267,8 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW214. */
-    private static void httpsRedirect(Server s, Tls tls, String path, Findings f) {
-        if (tls.httpsRedirect() && !HTTP_PLAIN.contains(s.protocolUpper())) {
+    private static void httpsRedirect(Server s, Tls tls, String path, GatewayFindings f) {
+        if (tls.httpsRedirect() && !s.port().knownProtocol().plainHttp()) {
             f.add(Code.GW214, path + ".httpsRedirect", "httpsRedirect only redirects plain-text HTTP and has no "
                     + "effect on this " + s.protocolUpper() + " server: remove it, and set it on the HTTP server "
                     + "(port 80) that should redirect here");
@@ -272,12 +276,12 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW215. */
-    private static void crl(Tls tls, String path, Findings f) {
+    private static void crl(Tls tls, String path, GatewayFindings f) {
         if (!notEmpty(tls.caCrl())) {
             return;
         }
         List<String> reasons = new ArrayList<>();
-        if (SIMPLE.equals(tls.modeUpper())) {
+        if (tls.tlsMode() == TlsMode.SIMPLE) {
             reasons.add("tls.mode SIMPLE verifies no client certificate, so a CRL has no use: remove caCrl, or use "
                     + "mode MUTUAL");
         }
@@ -291,12 +295,12 @@ public final class ServerTlsRules implements Rule {
     }
 
     /** GW216. */
-    private static void certificateCount(Tls tls, String path, Findings f) {
+    private static void certificateCount(Tls tls, String path, GatewayFindings f) {
         tooMany(tls.credentialNames().size(), "credentialNames", path, f);
         tooMany(tls.tlsCertificateCount(), "tlsCertificates", path, f);
     }
 
-    private static void tooMany(int count, String field, String path, Findings f) {
+    private static void tooMany(int count, String field, String path, GatewayFindings f) {
         if (count > MAX_CERTIFICATES) {
             f.add(Code.GW216, path + "." + field, count + " " + field + " are set, but Istio serves at most "
                     + MAX_CERTIFICATES + " certificates per server (one RSA, one ECDSA): keep at most two");

@@ -1,5 +1,7 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.ServiceRegistry;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.diagnostics.Severity;
@@ -41,8 +43,18 @@ public final class ServiceEntryRules implements Rule {
     }
 
     @Override
+    public Set<Code> codes() {
+        return Set.of(Code.EG601, Code.EG602, Code.EG603, Code.EG604, Code.EG605, Code.EG610, Code.EG612);
+    }
+
+    @Override
+    public Set<Kind> reads() {
+        return Set.of(Kind.SERVICE_ENTRY, Kind.SERVICE, Kind.CONFIG_MAP);
+    }
+
+    @Override
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
-        ServiceEntry se = ServiceEntry.parse(resource);
+        ServiceEntry se = facts.serviceEntry(resource);
         out.addAll(se.shapeErrors());
         hosts(se, facts, out);
         ports(se, out);
@@ -75,8 +87,7 @@ public final class ServiceEntryRules implements Rule {
             }
             if (h.wildcard() && se.meshExternal()) {
                 if (denied == null) {
-                    denied = facts.memo("ServiceEntryRules.wildcardDenied",
-                            k -> facts.settings().egress().wildcardDenied(facts.view()));
+                    denied = facts.egressWildcardDenied();
                 }
                 out.add(broadEgress(r, h, denied));
             }
@@ -198,9 +209,8 @@ public final class ServiceEntryRules implements Rule {
         if (se.ports().isEmpty() || se.hosts().isEmpty()) {
             return;
         }
-        ProtocolIndex index = facts.shared("ServiceEntryRules.byHostPort",
-                () -> new ProtocolIndex(facts.view().stored().resources(Kind.SERVICE_ENTRY)));
-        if (index.isEmpty()) {
+        ServiceRegistry index = facts.stored(ServiceRegistry.DERIVATION);
+        if (!index.hasServiceEntryPorts()) {
             return;
         }
         Resource r = se.resource();
@@ -210,7 +220,7 @@ public final class ServiceEntryRules implements Rule {
                 continue;
             }
             String protocol = p.protocolUpper();
-            Declared other = null;
+            ServiceRegistry.Declared other = null;
             String host = null;
             for (ServiceEntry.Host h : se.hosts()) {
                 other = index.otherProtocol(h.normalized(), p.number(), protocol, self);
@@ -232,63 +242,5 @@ public final class ServiceEntryRules implements Rule {
 
     private static String shown(String protocolUpper) {
         return protocolUpper.isEmpty() ? "without a protocol" : protocolUpper;
-    }
-
-    /** A host and port as one stored ServiceEntry declares it. */
-    record Declared(String ref, String path, String protocol) {
-    }
-
-    /**
-     * Host and port number to the protocols stored ServiceEntries declare for them: per protocol, the
-     * first two distinct entries (by namespace/name), so that the entry under review can be skipped
-     * when an older version of it is stored. Depends on the stored state only.
-     */
-    static final class ProtocolIndex {
-        private final Map<String, Map<String, List<Declared>>> byHostPort = new HashMap<>();
-
-        ProtocolIndex(List<Resource> stored) {
-            List<Resource> sorted = new ArrayList<>(stored);
-            sorted.sort(Comparator.comparing(Resource::namespace).thenComparing(Resource::name));
-            for (Resource res : sorted) {
-                ServiceEntry se = ServiceEntry.parse(res);
-                String ref = res.namespace() + "/" + res.name();
-                for (ServiceEntry.Port p : se.ports()) {
-                    if (p.number() == null) {
-                        continue;
-                    }
-                    for (ServiceEntry.Host h : se.hosts()) {
-                        List<Declared> list = byHostPort
-                                .computeIfAbsent(h.normalized() + ":" + p.number(), k -> new LinkedHashMap<>())
-                                .computeIfAbsent(p.protocolUpper(), k -> new ArrayList<>(2));
-                        if (list.size() < 2 && (list.isEmpty() || !list.get(list.size() - 1).ref().equals(ref))) {
-                            list.add(new Declared(ref, p.path(), p.protocolUpper()));
-                        }
-                    }
-                }
-            }
-        }
-
-        boolean isEmpty() {
-            return byHostPort.isEmpty();
-        }
-
-        /** A declaration by another ServiceEntry than {@code self} of this host and port with another protocol. */
-        Declared otherProtocol(String host, int port, String protocol, String self) {
-            Map<String, List<Declared>> protocols = byHostPort.get(host + ":" + port);
-            if (protocols == null) {
-                return null;
-            }
-            for (Map.Entry<String, List<Declared>> e : protocols.entrySet()) {
-                if (e.getKey().equals(protocol)) {
-                    continue;
-                }
-                for (Declared d : e.getValue()) {
-                    if (!d.ref().equals(self)) {
-                        return d;
-                    }
-                }
-            }
-            return null;
-        }
     }
 }

@@ -10,9 +10,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.gatewarden.certificates.CertificateManager;
-import io.gatewarden.certificates.IssuanceReason;
 import io.gatewarden.certificates.ManagedSecret;
-import io.gatewarden.certificates.RenewalPolicy;
 import io.gatewarden.certificates.SecretWriter;
 import io.gatewarden.cluster.InformerClusterView;
 import io.gatewarden.cluster.SecretData;
@@ -20,6 +18,11 @@ import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.config.Settings;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.demands.IssuanceReason;
+import io.gatewarden.demands.RenewalPolicy;
+import io.gatewarden.diagnostics.ObjectRef;
+import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.facts.SecretAssessment;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.KeyAlgorithm;
@@ -99,10 +102,10 @@ public class WebhookTls {
         // The same lease guard as every certificate write: no write unless this replica's Lease is fresh.
         writer = new SecretWriter(client, certificates::isLeader);
         timings = Settings.certificateTimings(config);
-        policy = new RenewalPolicy(timings.renewBeforeFraction(), timings.renewBefore());
+        policy = new RenewalPolicy(RuleSettings.from(config, clock).renewal()); // the same timing as every leaf
         demand = new CredentialDemand(config.namespace(), config.webhook().secret(), dnsNames(config), false,
-                CredentialDemand.Purpose.SERVER, List.of("Service/" + config.namespace() + "/" + config.webhook().service()),
-                null);
+                CredentialDemand.Purpose.SERVER, List.of(new ObjectRef("", "Service", config.namespace(),
+                config.webhook().service())), null);
         ResourceEventHandler<HasMetadata> wakeUp = new ResourceEventHandler<>() {
             @Override
             public void onAdd(HasMetadata obj) {
@@ -278,10 +281,7 @@ public class WebhookTls {
                 && now.isBefore(v.renewAt())) {
             return Duration.between(now, v.renewAt());
         }
-        RenewalPolicy.Verdict verdict = secret.isEmpty()
-                ? new RenewalPolicy.Verdict(Optional.of(IssuanceReason.SECRET_MISSING), null)
-                : policy.checkAll(List.of(new io.gatewarden.demands.RenewalCheck.Subject(secret.get(), demand)),
-                ca.fingerprint(), now).get(0);
+        RenewalPolicy.Verdict verdict = policy.judge(secret.map(SecretAssessment::of), demand, ca.fingerprint(), now);
         if (verdict.reason().isEmpty()) {
             verified = new Verified(crt, ca.fingerprint(), verdict.renewAt());
             return Duration.between(now, verdict.renewAt());
@@ -293,25 +293,21 @@ public class WebhookTls {
         if (secret.isPresent() && reason != IssuanceReason.EXPIRED && (bundleBehind || now.isBefore(settled))) {
             return bundleBehind ? Duration.ofSeconds(1) : Duration.between(now, settled);
         }
-        issue(ca, reason);
+        issue(ca);
         return Duration.ZERO;
     }
 
-    private void issue(CertificateAuthority ca, IssuanceReason planned) {
-        IssuanceReason[] reason = {planned};
-        SecretWriter.Outcome outcome = writer.write(config.namespace(), config.webhook().secret(), read -> {
-            // Decide again on what was just read: a previous leader may have renewed it already.
-            Optional<IssuanceReason> why = read.isEmpty() ? Optional.of(IssuanceReason.SECRET_MISSING)
-                    : policy.check(read, demand, ca.fingerprint(), clock.instant());
-            why.ifPresent(r -> reason[0] = r);
-            return why.map(r -> ManagedSecret.desired(demand, issuer.issue(new LeafRequest(demand.dnsNames(),
-                    algorithm(), timings.lifetime(), false, true), ca, clock),
-                    ca, clock.instant()));
-        });
-        switch (outcome) {
+    private void issue(CertificateAuthority ca) {
+        SecretWriter.Written<IssuanceReason> written = writer.change(config.namespace(), config.webhook().secret(),
+                read -> policy.judge(read.map(SecretAssessment::of), demand, ca.fingerprint(), clock.instant()).reason()
+                        // Decided again on what was just read: a previous leader may have renewed it already.
+                        .map(why -> new SecretWriter.Change<>(ManagedSecret.desired(demand, issuer.issue(
+                                new LeafRequest(demand.dnsNames(), algorithm(), timings.lifetime(), false, true), ca,
+                                clock), ca, clock.instant()), why)));
+        switch (written.outcome()) {
             case CREATED, UPDATED -> LOG.infof("webhook serving certificate %s/%s %s for %s: %s", config.namespace(),
-                    config.webhook().secret(), outcome == SecretWriter.Outcome.CREATED ? "issued" : "renewed",
-                    String.join(",", demand.dnsNames()), reason[0].text());
+                    config.webhook().secret(), written.outcome() == SecretWriter.Outcome.CREATED ? "issued" : "renewed",
+                    String.join(",", demand.dnsNames()), written.why().text());
             case UNMANAGED -> LOG.errorf("Secret %s/%s exists without the %s label: Gatewarden will not overwrite it; "
                             + "delete it, or set gatewarden.webhook.tls=files to serve it yourself", config.namespace(),
                     config.webhook().secret(), ManagedSecret.MANAGED_LABEL);

@@ -18,7 +18,7 @@ import io.gatewarden.diagnostics.Severity;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 import io.gatewarden.rules.Engine;
-import io.gatewarden.rules.RuleSettings;
+import io.gatewarden.facts.RuleSettings;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -131,7 +131,7 @@ class EgressWebhookKubeTest {
         assertEquals(List.of("eg-client." + EGRESS_NS), HostCoverage.dnsNames(leaf));
         assertNull(d.value("ca.crt"), "no ca.crt: Istio would verify the external server against it");
         Map<String, String> a = s.getMetadata().getAnnotations();
-        assertEquals("DestinationRule/" + EGRESS_NS + "/eg-mtls", a.get("gatewarden.io/for"));
+        assertEquals("DestinationRule.networking.istio.io/" + EGRESS_NS + "/eg-mtls", a.get("gatewarden.io/for"));
         assertNull(client.secrets().inNamespace("egress-apps").withName("eg-client").get());
 
         // A valid client secret is left alone: a change that triggers a reconcile re-issues nothing.

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.cli.ManifestReader;
 import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.rules.Engine;
-import io.gatewarden.rules.RuleSettings;
+import io.gatewarden.facts.RuleSettings;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,15 @@
 package io.gatewarden.bench;
 
+import io.gatewarden.demands.IssuanceReason;
+import io.gatewarden.facts.SecretAssessment;
+import io.gatewarden.facts.SecretAssessments;
+import io.gatewarden.pki.RenewalTiming;
+import io.gatewarden.policy.EgressPolicy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gatewarden.certificates.CertificateManager;
+import io.gatewarden.certificates.VerifiedCache;
 import io.gatewarden.certificates.ManagedSecret;
-import io.gatewarden.certificates.RenewalPolicy;
+import io.gatewarden.demands.RenewalPolicy;
 import io.gatewarden.cluster.ClusterView;
 import io.gatewarden.cluster.DerivedCache;
 import io.gatewarden.cluster.SecretData;
@@ -26,8 +31,8 @@ import io.gatewarden.pki.KeyAlgorithm;
 import io.gatewarden.pki.KeyMatch;
 import io.gatewarden.pki.LeafRequest;
 import io.gatewarden.pki.Pem;
-import io.gatewarden.rules.Facts;
-import io.gatewarden.rules.RuleSettings;
+import io.gatewarden.facts.Facts;
+import io.gatewarden.facts.RuleSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -60,12 +65,10 @@ import java.util.stream.IntStream;
  * Deployment in istio-system) and their N Secrets, issued with the real CA code and labelled and
  * annotated exactly as the manager writes them ({@link ManagedSecret#data}, {@link ManagedSecret#labels},
  * {@link ManagedSecret#annotations} with the CA fingerprint as issuer). A pass is what
- * {@code CertificateManager.reconcile()} computes: {@code Plan.of(new Facts(view, settings), check)}
- * with the manager's own check, {@code renewalCheck(ca, now)} (a map lookup on a verified-until hit;
- * the misses judged together by {@code RenewalPolicy.checkAll}, in parallel shares, keys tested in a
- * batch). {@code renewalCheck} is package-private: it is reached by reflection on a
- * {@code new CertificateManager()} whose {@code policy} field is set to the configured default, so the
- * code measured is the real one.
+ * the certificate manager's pass computes: {@code Plan.of(new Facts(view, settings), check)}
+ * with the manager's own check, {@code VerifiedCache.check(issuer, now)} (a map lookup on a verified-until hit;
+ * the misses judged together by {@code RenewalPolicy.judgeAll}, in parallel shares, keys tested in a
+ * batch), the real class with the configured default policy.
  *
  * <p>Named so that surefire's default includes skip it; runs as {@code -Dtest=SweepBenchmark} and does
  * nothing without {@code BENCH_STATE_DIR} (receives {@code sweep.tsv}). {@code BENCH_SWEEP_SECRETS}
@@ -87,8 +90,9 @@ class SweepBenchmark {
         Path out = Path.of(stateDir).resolve("sweep.tsv");
         List<String> lines = new ArrayList<>();
         Clock clock = Clock.systemUTC();
-        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock, io.gatewarden.rules.EgressPolicy.none()); // the config defaults
-        RenewalPolicy policy = new RenewalPolicy(0.3333333333, null); // gatewarden.certificates.renew-before-fraction default
+        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock, EgressPolicy.none(),
+                RenewalTiming.defaults()); // the config defaults
+        RenewalPolicy policy = RenewalPolicy.defaults();
         lines.add(info("secrets", n));
         lines.add(info("load_before", loadAverage()));
 
@@ -137,10 +141,11 @@ class SweepBenchmark {
             return pass(view, settings, cached);
         })));
         // 4. the floor: the same plan walk with a check that does nothing
-        RenewalCheck none = (s, d) -> Optional.empty();
+        RenewalCheck none = subjects -> subjects.stream().map(x -> Optional.<IssuanceReason>empty()).toList();
         lines.add(row("walk-only", repeat(passes, () -> pass(view, settings, none))));
-        // 5. without the cache: RenewalPolicy.check on every secret, warm JIT
-        RenewalCheck uncached = (s, d) -> policy.check(Optional.of(s), d, ca.fingerprint(), now);
+        // 5. without the cache: every secret assessed afresh and judged, warm JIT
+        RenewalCheck uncached = subjects -> subjects.stream().map(x -> policy.judge(
+                Optional.of(SecretAssessment.of(x.secret())), x.demand(), ca.fingerprint(), now).reason()).toList();
         lines.add(row("uncached", repeat(3, () -> pass(view, settings, uncached))));
         // 6. first pass of a fresh manager (empty cache) with warm JIT: e.g. a new leader, or every
         //    secret replaced; then its second pass
@@ -177,7 +182,8 @@ class SweepBenchmark {
         }
         lines.add(per("policy-check", sample, () -> {
             for (int i = 0; i < sample; i++) {
-                policy.check(Optional.of(sampled.get(i)), sampledDemands.get(i), ca.fingerprint(), now).ifPresent(r -> {
+                policy.judge(Optional.of(SecretAssessment.of(sampled.get(i))), sampledDemands.get(i), ca.fingerprint(),
+                        now).reason().ifPresent(r -> {
                     throw new IllegalStateException("valid secret judged " + r);
                 });
             }
@@ -208,7 +214,7 @@ class SweepBenchmark {
             subjects.add(new RenewalCheck.Subject(sampled.get(i), sampledDemands.get(i)));
         }
         lines.add(per("policy-check-all", sample, () -> {
-            for (RenewalPolicy.Verdict v : policy.checkAll(subjects, ca.fingerprint(), now)) {
+            for (RenewalPolicy.Verdict v : policy.judgeAll(subjects, freshAssessments(), ca.fingerprint(), now)) {
                 v.reason().ifPresent(r -> {
                     throw new IllegalStateException("valid secret judged " + r);
                 });
@@ -221,7 +227,7 @@ class SweepBenchmark {
         }));
         lines.add(per("renewal-time", sample, () -> {
             for (X509Certificate leaf : leaves) {
-                policy.renewalTime(leaf);
+                policy.timing().renewalTime(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
             }
         }));
         lines.add(info("load_after", loadAverage()));
@@ -229,41 +235,26 @@ class SweepBenchmark {
         lines.forEach(System.out::println);
     }
 
-    // ---------------------------------------------------------------- the manager's check, by reflection
+    // ---------------------------------------------------------------- the manager's check
 
-    /** {@code CertificateManager.renewalCheck} of one manager instance (its own verified-until cache). */
+    /** The certificate manager's check ({@link VerifiedCache}), with its own verified-until cache. */
     static final class ManagerCheck {
-        private final CertificateManager manager = new CertificateManager();
-        private final Method renewalCheck;
-        private final Map<?, ?> verified;
+        private final VerifiedCache cache;
 
-        ManagerCheck(RenewalPolicy policy) throws ReflectiveOperationException {
-            Field p = CertificateManager.class.getDeclaredField("policy");
-            p.setAccessible(true);
-            p.set(manager, policy);
-            Field v = CertificateManager.class.getDeclaredField("verified");
-            v.setAccessible(true);
-            verified = (Map<?, ?>) v.get(manager);
-            renewalCheck = CertificateManager.class.getDeclaredMethod("renewalCheck", CertificateAuthority.class,
-                    Instant.class);
-            renewalCheck.setAccessible(true);
+        ManagerCheck(RenewalPolicy policy) {
+            cache = new VerifiedCache(policy, freshAssessments());
         }
 
-        /** The check reconcile() hands to Plan.of (Plan.of asks it once per pass, for all secrets). */
+        /** The check a pass hands to Plan.of (Plan.of asks it once per pass, for all secrets). */
         RenewalCheck check(CertificateAuthority ca, Instant now) {
-            try {
-                return (RenewalCheck) renewalCheck.invoke(manager, ca, now);
-            } catch (InvocationTargetException e) {
-                throw new IllegalStateException(e.getCause());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
+            return cache.check(ca.fingerprint(), now);
         }
 
         int cached() {
-            return verified.size();
+            return cache.size();
         }
     }
+
 
     /**
      * reconcile()'s handleOrphans hands one expiry per managed Secret to the metrics on every pass
@@ -374,7 +365,7 @@ class SweepBenchmark {
     static final class Changeable implements ClusterView {
         private final StaticClusterView delegate;
         private final AtomicLong generation = new AtomicLong();
-        private final DerivedCache derived = new DerivedCache(generation::get);
+        private final DerivedCache derived = new DerivedCache(this);
 
         Changeable(StaticClusterView delegate) {
             this.delegate = delegate;
@@ -409,10 +400,21 @@ class SweepBenchmark {
             return delegate.namespacesWithSecret(name);
         }
 
+        /** Every kind changes at once: the worst case of an informer event. */
+        @Override
+        public long generation(Kind kind) {
+            return generation.get();
+        }
+
         @Override
         public DerivedCache derived() {
             return derived;
         }
+    }
+
+    /** An empty assessment cache: every Secret version is assessed again. */
+    private static SecretAssessments freshAssessments() {
+        return new StaticClusterView(List.of()).derived().get(SecretAssessments.DERIVATION);
     }
 
     private static List<Resource> ingress() throws Exception {

@@ -4,11 +4,17 @@ import io.gatewarden.kube.KubeCluster;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +29,10 @@ import java.util.regex.Pattern;
  * <p>Environment: {@code BENCH_STATE_DIR} (required; receives {@code kubeconfig.yaml}, {@code ready}
  * or {@code failed}; the script creates {@code stop} there when done), {@code BENCH_SEED} (default
  * bench/cluster/seed.yaml), {@code BENCH_BACKGROUND_GATEWAYS} (extra Gateways already in the cluster,
- * default 0), {@code BENCH_MAX_SECONDS} (upper bound on how long the cluster stays up, default 1800).
+ * default 0), {@code BENCH_POD_CHURN} (Pod writes per second in an unrelated namespace while the
+ * cluster is up, half creations and half deletions, as a cluster's rollouts make them; default 0; the
+ * rate achieved goes to {@code churn} in the state directory), {@code BENCH_MAX_SECONDS} (upper bound on
+ * how long the cluster stays up, default 1800).
  */
 class ValidateBenchmark {
     private static final Pattern B64 = Pattern.compile("\\{\\{b64:([A-Za-z0-9._-]+)}}");
@@ -54,10 +63,50 @@ class ValidateBenchmark {
             throw e;
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(envOr("BENCH_MAX_SECONDS", "1800"))).toNanos();
+        int churn = Integer.parseInt(envOr("BENCH_POD_CHURN", "0"));
+        if (churn > 0) {
+            churnPods(KubeCluster.get().client(), churn, state, deadline);
+        }
         while (!Files.exists(state.resolve("stop")) && System.nanoTime() < deadline) {
             Thread.sleep(250);
         }
         // KubeCluster's shutdown hook stops kube-apiserver and etcd when this JVM exits.
+    }
+
+    /**
+     * Until the script says stop: {@code perSecond} Pod writes a second in namespace bench-churn, each
+     * a creation of a new Pod (labels of its own app) or the deletion of the oldest of the 50 alive.
+     * Nothing selects these Pods: they stand for the rest of a busy cluster.
+     */
+    private static void churnPods(KubernetesClient client, int perSecond, Path state, long deadline) throws Exception {
+        client.resource(new NamespaceBuilder().withNewMetadata().withName("bench-churn").endMetadata().build())
+                .serverSideApply();
+        ArrayDeque<String> alive = new ArrayDeque<>();
+        long period = 1_000_000_000L / perSecond;
+        long start = System.nanoTime();
+        long writes = 0;
+        for (int i = 0; !Files.exists(state.resolve("stop")) && System.nanoTime() < deadline; i++) {
+            if (alive.size() >= 50 && i % 2 == 1) {
+                client.pods().inNamespace("bench-churn").withName(alive.removeFirst()).delete();
+            } else {
+                String name = "churn-" + i;
+                client.pods().inNamespace("bench-churn").resource(new PodBuilder()
+                        .withNewMetadata().withName(name).withLabels(Map.of("app", name)).endMetadata()
+                        .withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec()
+                        .build()).create();
+                alive.addLast(name);
+            }
+            writes++;
+            long next = start + writes * period;
+            long now = System.nanoTime();
+            if (next > now) {
+                Thread.sleep((next - now) / 1_000_000, (int) ((next - now) % 1_000_000));
+            }
+            if (writes % perSecond == 0) {
+                Files.writeString(state.resolve("churn"), String.format("%.1f", writes / ((System.nanoTime() - start) / 1e9)),
+                        StandardCharsets.UTF_8);
+            }
+        }
     }
 
     private static String envOr(String name, String fallback) {

@@ -102,7 +102,7 @@ class BurstKillRestartIT extends ProcessTestBase {
                             return;
                         }
                         x.problems.addAll(ManagedSecrets.problems(s, ca, "gw-" + i + ".example.com",
-                                "Gateway/" + ns + "/gw-" + i, Instant.now()));
+                                "Gateway.networking.istio.io/" + ns + "/gw-" + i, Instant.now()));
                         if (action == Action.ADDED && created.add(name)) {
                             killPoint.countDown();
                         }
@@ -163,7 +163,7 @@ class BurstKillRestartIT extends ProcessTestBase {
             List<String> problems = new ArrayList<>();
             for (Secret s : secrets) {
                 int i = index.get(s.getMetadata().getName());
-                problems.addAll(ManagedSecrets.problems(s, ca, "gw-" + i + ".example.com", "Gateway/" + ns + "/gw-" + i,
+                problems.addAll(ManagedSecrets.problems(s, ca, "gw-" + i + ".example.com", "Gateway.networking.istio.io/" + ns + "/gw-" + i,
                         Instant.now()));
                 if (s.getMetadata().getAnnotations().containsKey("gatewarden.io/orphaned-since")) {
                     problems.add(s.getMetadata().getName() + " annotated orphaned");

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gatewarden.cluster.SecretData;
+import io.gatewarden.demands.IssuanceReason;
+import io.gatewarden.demands.RenewalPolicy;
+import io.gatewarden.diagnostics.ObjectRef;
+import io.gatewarden.facts.SecretAssessment;
+import io.gatewarden.pki.RenewalTiming;
 import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.Settings;
 import io.gatewarden.config.SettingsTest;
@@ -38,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class CaRotationPropertyTest {
     static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
     static final CredentialDemand DEMAND = new CredentialDemand("istio-system", "shop-tls", List.of("shop.example.com"),
-            false, CredentialDemand.Purpose.SERVER, List.of("Gateway/shop/web"), null);
+            false, CredentialDemand.Purpose.SERVER, List.of(ObjectRef.parse("Gateway/shop/web", "networking.istio.io")), null);
     static final List<String> LIFETIMES = List.of("60s", "90s", "10m", "1d", "90d", "365d", "3650d");
     static final List<String> CA_LIFETIMES = List.of("60s", "180s", "270s", "1h", "1d", "90d", "365d", "3650d");
     static final List<String> FRACTIONS = List.of("0.1", "0.3333333333", "0.9");
@@ -98,10 +103,10 @@ class CaRotationPropertyTest {
         FakeClock clock = new FakeClock(T0);
         InMemoryCaSecret caSecret = new InMemoryCaSecret();
         CaStoreTest.Recorder listener = new CaStoreTest.Recorder();
-        CertificateManager.Backoff backoff = new CertificateManager.Backoff();
+        Backoff backoff = new Backoff();
         backoff.max = t.backoffLimit();
         CaStore store = new CaStore(caSecret, "gatewarden", "gatewarden-ca", t.caLifetime(), clock, backoff, listener);
-        RenewalPolicy policy = new RenewalPolicy(t.renewBeforeFraction(), t.renewBefore());
+        RenewalPolicy policy = new RenewalPolicy(new RenewalTiming(t.renewBeforeFraction(), t.renewBefore()));
         CertificateIssuer issuer = new CertificateIssuer();
         Instant horizon = T0.plus(t.caLifetime().multipliedBy(5).dividedBy(2));
         Map<String, X509Certificate> cas = new HashMap<>();
@@ -116,7 +121,8 @@ class CaRotationPropertyTest {
             }
             CertificateAuthority ca = store.refresh(caSecret.stored(), true).orElseThrow();
             cas.put(ca.fingerprint(), ca.certificate());
-            Optional<IssuanceReason> why = policy.check(Optional.ofNullable(leaf), DEMAND, ca.fingerprint(), now);
+            Optional<IssuanceReason> why = policy.judge(Optional.ofNullable(leaf).map(SecretAssessment::of), DEMAND,
+                    ca.fingerprint(), now).reason();
             if (lastIssuer != null && !lastIssuer.equals(ca.fingerprint())) {
                 assertEquals(Optional.of(IssuanceReason.ISSUER_CHANGED), why, "a new CA re-issues the leaf at once");
             }
@@ -132,7 +138,7 @@ class CaRotationPropertyTest {
             bundleBounded(caSecret.current);
 
             X509Certificate leafCert = certificate(leaf, ManagedSecret.TLS_CRT);
-            Instant leafDue = policy.renewalTime(leafCert);
+            Instant leafDue = policy.timing().renewalTime(leafCert.getNotBefore().toInstant(), leafCert.getNotAfter().toInstant());
             Instant caDue = store.nextAttempt().orElseThrow();
             Instant next = leafDue.isBefore(caDue) ? leafDue : caDue;
             assertTrue(next.isAfter(now), "the next wake-up " + next + " lies ahead of " + now + ": no busy loop");

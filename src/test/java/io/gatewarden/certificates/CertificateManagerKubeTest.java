@@ -97,7 +97,7 @@ class CertificateManagerKubeTest {
             assertTrue(HostCoverage.covers(HostCoverage.dnsNames(leaf), h), h + " not covered by " + HostCoverage.dnsNames(leaf));
         }
         Map<String, String> a = s.getMetadata().getAnnotations();
-        assertEquals("Gateway/certs/" + a.get("gatewarden.io/for").split("/")[2], a.get("gatewarden.io/for"));
+        assertEquals("Gateway.networking.istio.io/certs/" + a.get("gatewarden.io/for").split("/")[2], a.get("gatewarden.io/for"));
         assertNotNull(a.get("gatewarden.io/not-after"));
         assertNotNull(a.get("gatewarden.io/issuer"));
         return leaf;

@@ -98,7 +98,7 @@ class LeaderElectionIT extends ProcessTestBase {
         Secret one = awaitSecret(first, Duration.ofSeconds(15));
         System.out.printf("[LeaderElectionIT] first secret after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         X509Certificate ca = ManagedSecrets.issuingCa(client);
-        assertEquals(List.of(), ManagedSecrets.problems(one, ca, firstHost, "Gateway/" + ns + "/gw-one", Instant.now()));
+        assertEquals(List.of(), ManagedSecrets.problems(one, ca, firstHost, "Gateway.networking.istio.io/" + ns + "/gw-one", Instant.now()));
         assertEquals(Set.of(GatewardenProcess.fieldManager(leader.identity())), managers(one),
                 "managedFields: the leader (and nobody else) wrote " + first);
         Await.until("leader logged the creation", Duration.ofSeconds(5), Duration.ofMillis(100),
@@ -130,7 +130,7 @@ class LeaderElectionIT extends ProcessTestBase {
         ManagedSecrets.createGateway(client, ManagedSecrets.gateway(ns, "gw-two", second, secondHost));
         Secret two = awaitSecret(second, Duration.ofSeconds(15));
         System.out.printf("[LeaderElectionIT] second secret after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        assertEquals(List.of(), ManagedSecrets.problems(two, ca, secondHost, "Gateway/" + ns + "/gw-two", Instant.now()));
+        assertEquals(List.of(), ManagedSecrets.problems(two, ca, secondHost, "Gateway.networking.istio.io/" + ns + "/gw-two", Instant.now()));
         assertEquals(Set.of(GatewardenProcess.fieldManager(follower.identity())), managers(two),
                 "managedFields: the new leader wrote " + second);
         Await.until("new leader logged the creation", Duration.ofSeconds(5), Duration.ofMillis(100),
@@ -198,7 +198,7 @@ class LeaderElectionIT extends ProcessTestBase {
         ManagedSecrets.createGateway(client, ManagedSecrets.gateway(ns, "gw-rl", name, host));
         Secret s = awaitSecret(name, Duration.ofSeconds(15));
         assertEquals(List.of(), ManagedSecrets.problems(s, ManagedSecrets.issuingCa(client), host,
-                "Gateway/" + ns + "/gw-rl", Instant.now()));
+                "Gateway.networking.istio.io/" + ns + "/gw-rl", Instant.now()));
         assertEquals(Set.of(GatewardenProcess.fieldManager(first.identity())), managers(s));
     }
 }

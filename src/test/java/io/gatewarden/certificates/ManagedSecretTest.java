@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.IssuedCertificate;
@@ -30,7 +31,8 @@ class ManagedSecretTest {
     private static final CertificateAuthority CA = OLD.rotate(KeyAlgorithm.EC_P256, Duration.ofDays(365), CLOCK);
     private static final CredentialDemand DEMAND = new CredentialDemand("istio-ingress", "shop-tls",
             List.of("*.api.example.com", "shop.example.com"), true, CredentialDemand.Purpose.SERVER,
-            List.of("Gateway/istio-ingress/api", "Gateway/istio-ingress/shop"), null);
+            List.of(ObjectRef.parse("Gateway/istio-ingress/api", "networking.istio.io"),
+                    ObjectRef.parse("Gateway/istio-ingress/shop", "networking.istio.io")), null);
     private static final IssuedCertificate ISSUED = new CertificateIssuer().issue(
             LeafRequest.server(DEMAND.dnsNames()), CA, CLOCK);
 
@@ -58,7 +60,7 @@ class ManagedSecretTest {
         assertEquals(Map.of(
                 "gatewarden.io/dns-names", "*.api.example.com,shop.example.com",
                 "gatewarden.io/not-after", "2026-05-30T12:00:00Z",
-                "gatewarden.io/for", "Gateway/istio-ingress/api,Gateway/istio-ingress/shop",
+                "gatewarden.io/for", "Gateway.networking.istio.io/istio-ingress/api,Gateway.networking.istio.io/istio-ingress/shop",
                 "gatewarden.io/issuer", CA.fingerprint()), annotations);
     }
 

@@ -57,7 +57,7 @@ class RotationIT extends ProcessTestBase {
 
         String name = "it-rot-" + run;
         String host = "rot-" + run + ".example.com";
-        String forResource = "Gateway/" + ns + "/gw-rot";
+        String forResource = "Gateway.networking.istio.io/" + ns + "/gw-rot";
         List<Observation> seen = Collections.synchronizedList(new ArrayList<>());
         List<String> watchErrors = Collections.synchronizedList(new ArrayList<>());
         Watch watch = client.secrets().inNamespace(WORKLOAD_NS).withName(name).watch(new Watcher<Secret>() {

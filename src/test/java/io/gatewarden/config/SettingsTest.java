@@ -1,7 +1,7 @@
 package io.gatewarden.config;
 
 import io.gatewarden.cluster.StaticClusterView;
-import io.gatewarden.rules.EgressPolicy;
+import io.gatewarden.policy.EgressPolicy;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -33,7 +33,7 @@ public class SettingsTest {
                 "gatewarden.egress.namespace-allowed-hosts.payments", "api.stripe.com",
                 "gatewarden.egress.deny-wildcard-hosts", "true",
                 "gatewarden.namespace", "gw-system"));
-        EgressPolicy p = Settings.egress(c);
+        EgressPolicy p = EgressPolicy.from(c);
         StaticClusterView empty = new StaticClusterView(List.of());
         assertEquals(Optional.of(List.of("*.example.org", "api.partner.example.com", "api.stripe.com")),
                 p.allowList("payments", empty));
@@ -45,7 +45,7 @@ public class SettingsTest {
 
     @Test
     void egressPolicyIsOffByDefault() {
-        EgressPolicy p = Settings.egress(config(Map.of()));
+        EgressPolicy p = EgressPolicy.from(config(Map.of()));
         StaticClusterView empty = new StaticClusterView(List.of());
         assertEquals(Optional.empty(), p.allowList("payments", empty));
         assertFalse(p.wildcardDenied(empty));

@@ -1,5 +1,7 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.facts.Facts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,6 +14,7 @@ import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.diagnostics.Severity;
@@ -103,7 +106,8 @@ class CredentialRulesTest {
         Engine engine = new Engine(RuleSettings.defaults());
         Facts facts = engine.facts(view);
         List<Diagnostic> found = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> engine.checkAll(facts));
-        List<PlanEntry> plan = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Plan.of(facts, io.gatewarden.certificates.RenewalPolicy.defaults().offline(facts.settings().clock())));
+        List<PlanEntry> plan = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Plan.of(facts, io.gatewarden.demands.RenewalPolicy.defaults().offline(facts.settings().clock(),
+                facts.stored(io.gatewarden.facts.SecretAssessments.DERIVATION))));
 
         assertEquals(SERVERS, count(found, Code.GW302, Severity.INFO), summary(found));
         assertEquals(SERVERS, found.stream().filter(d -> d.code().name().startsWith("GW3")).count(), summary(found));
@@ -111,7 +115,7 @@ class CredentialRulesTest {
         PlanEntry entry = plan.get(0);
         assertEquals("istio-system/shared-tls", entry.namespace() + "/" + entry.name());
         assertEquals(SERVERS, entry.dnsNames().size());
-        assertEquals(List.of("Gateway/default/big"), entry.forResources());
+        assertEquals(List.of(new ObjectRef("networking.istio.io", "Gateway", "default", "big")), entry.forResources());
     }
 
     @Test
@@ -229,7 +233,8 @@ class CredentialRulesTest {
                 Set.copyOf(credential.stream().map(Diagnostic::code).toList()), summary(found));
         for (Diagnostic d : credential) {
             assertEquals(Severity.INFO, d.severity(), d.toLine());
-            assertTrue(d.message().endsWith("Gatewarden manages this secret and will re-issue it"), d.toLine());
+            assertTrue(d.message().endsWith("Gatewarden manages this secret and will re-issue it (key-mismatch)"),
+                    d.toLine());
             assertFalse(d.message().contains("replace it") || d.message().contains("add a ca.crt"), d.toLine());
         }
     }
@@ -329,7 +334,7 @@ class CredentialRulesTest {
         }
 
         /** Fresh per view: each test evaluation starts with nothing derived. */
-        private final io.gatewarden.cluster.DerivedCache derived = io.gatewarden.cluster.DerivedCache.forever();
+        private final io.gatewarden.cluster.DerivedCache derived = new io.gatewarden.cluster.DerivedCache(this);
 
         @Override
         public io.gatewarden.cluster.DerivedCache derived() {

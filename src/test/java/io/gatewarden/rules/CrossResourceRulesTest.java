@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.RuleSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -7,7 +8,9 @@ import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.diagnostics.Severity;
+import io.gatewarden.model.HostSet;
 import io.gatewarden.model.Hosts;
+import io.gatewarden.model.NamespacedName;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.VirtualService;
 import org.junit.jupiter.api.Test;
@@ -270,11 +273,11 @@ class CrossResourceRulesTest {
 
     @Test
     void gatewayReferenceForms() {
-        assertArrayEquals(new String[]{"ns1", "gw"}, RouteRules.gatewayRef("gw", "ns1"));
-        assertArrayEquals(new String[]{"ns2", "gw"}, RouteRules.gatewayRef("ns2/gw", "ns1"));
-        assertArrayEquals(new String[]{"ns1", "gw"}, RouteRules.gatewayRef("./gw", "ns1"));
-        assertArrayEquals(new String[]{"ns2", "gw"}, RouteRules.gatewayRef("gw.ns2.svc.cluster.local", "ns1"));
-        assertArrayEquals(new String[]{"ns2", "gw"}, RouteRules.gatewayRef("gw.ns2", "ns1"));
+        assertEquals(new NamespacedName("ns1", "gw"), VirtualService.gatewayRef("gw", "ns1"));
+        assertEquals(new NamespacedName("ns2", "gw"), VirtualService.gatewayRef("ns2/gw", "ns1"));
+        assertEquals(new NamespacedName("ns1", "gw"), VirtualService.gatewayRef("./gw", "ns1"));
+        assertEquals(new NamespacedName("ns2", "gw"), VirtualService.gatewayRef("gw.ns2.svc.cluster.local", "ns1"));
+        assertEquals(new NamespacedName("ns2", "gw"), VirtualService.gatewayRef("gw.ns2", "ns1"));
     }
 
     // ---------------------------------------------------------------- RT502
@@ -483,7 +486,7 @@ class CrossResourceRulesTest {
             for (int i = random.nextInt(4); i >= 0; i--) {
                 patterns.add(randomHost(random, labels));
             }
-            RouteRules.HostSet set = new RouteRules.HostSet(patterns);
+            HostSet set = new HostSet(patterns);
             for (int q = 0; q < 30; q++) {
                 String host = randomHost(random, labels);
                 boolean within = patterns.stream().anyMatch(p -> Hosts.within(host, p));

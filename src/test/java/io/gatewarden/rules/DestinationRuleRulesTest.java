@@ -1,5 +1,6 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.facts.RuleSettings;
 import io.gatewarden.cluster.OverlayClusterView;
 import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.diagnostics.Code;

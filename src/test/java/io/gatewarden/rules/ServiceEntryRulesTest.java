@@ -1,5 +1,7 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.policy.EgressPolicy;
+import io.gatewarden.facts.RuleSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;

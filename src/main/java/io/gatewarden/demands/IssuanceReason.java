@@ -1,4 +1,4 @@
-package io.gatewarden.certificates;
+package io.gatewarden.demands;
 
 /**
  * Why a managed Secret's certificate must be (re)issued, in the order {@link RenewalPolicy} checks
@@ -14,6 +14,8 @@ public enum IssuanceReason {
             "usage-changed"),
     CA_MISSING("mutual TLS needs ca.crt but it is missing, empty or does not parse", "ca-missing"),
     ISSUER_CHANGED("certificate was issued by another CA than the current one", "issuer-changed"),
+    CHAIN_BROKEN("tls.crt does not hold the certificate followed by the CA that issued it", "chain-broken"),
+    WEAK("the certificate or its chain has a weak key or signature", "weak"),
     EXPIRED("certificate has expired or is not yet valid", "expired"),
     RENEWAL_WINDOW("certificate enters its renewal window", "renewal-window");
 

@@ -1,20 +1,24 @@
-package io.gatewarden.certificates;
+package io.gatewarden.demands;
 
-import static io.gatewarden.certificates.IssuanceReason.CA_MISSING;
-import static io.gatewarden.certificates.IssuanceReason.DATA_MISSING;
-import static io.gatewarden.certificates.IssuanceReason.DNS_NAMES_CHANGED;
-import static io.gatewarden.certificates.IssuanceReason.EXPIRED;
-import static io.gatewarden.certificates.IssuanceReason.ISSUER_CHANGED;
-import static io.gatewarden.certificates.IssuanceReason.KEY_MISMATCH;
-import static io.gatewarden.certificates.IssuanceReason.RENEWAL_WINDOW;
-import static io.gatewarden.certificates.IssuanceReason.SECRET_MISSING;
+import static io.gatewarden.demands.IssuanceReason.CA_MISSING;
+import static io.gatewarden.demands.IssuanceReason.DATA_MISSING;
+import static io.gatewarden.demands.IssuanceReason.DNS_NAMES_CHANGED;
+import static io.gatewarden.demands.IssuanceReason.EXPIRED;
+import static io.gatewarden.demands.IssuanceReason.ISSUER_CHANGED;
+import static io.gatewarden.demands.IssuanceReason.KEY_MISMATCH;
+import static io.gatewarden.demands.IssuanceReason.RENEWAL_WINDOW;
+import static io.gatewarden.demands.IssuanceReason.SECRET_MISSING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gatewarden.certificates.ManagedSecret;
 import io.gatewarden.cluster.SecretData;
-import io.gatewarden.demands.CredentialDemand;
-import io.gatewarden.demands.RenewalCheck;
+import io.gatewarden.cluster.StaticClusterView;
+import io.gatewarden.facts.SecretAssessment;
+import io.gatewarden.facts.SecretAssessments;
+import io.gatewarden.pki.RenewalTiming;
+import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.IssuedCertificate;
@@ -45,6 +49,8 @@ class RenewalPolicyTest {
     private static final CredentialDemand DEMAND = demand(NAMES, false);
     private static final IssuedCertificate ISSUED = issue(NAMES, Duration.ofDays(90));
 
+    private static final SecretAssessments ASSESSMENTS =
+            new StaticClusterView(List.of()).derived().get(SecretAssessments.DERIVATION);
     private final RenewalPolicy policy = RenewalPolicy.defaults();
 
     // ---- the fresh secret ----
@@ -61,7 +67,7 @@ class RenewalPolicyTest {
 
     @Test
     void secretMissing() {
-        assertEquals(Optional.of(SECRET_MISSING), policy.check(Optional.empty(), DEMAND, FP, T0));
+        assertEquals(Optional.of(SECRET_MISSING), policy.judge(Optional.empty(), DEMAND, FP, T0).reason());
     }
 
     @Test
@@ -118,11 +124,11 @@ class RenewalPolicyTest {
     void issuerChangedWhenTheAnnotationIsAnotherCaOrMissing() {
         SecretData secret = secret(ISSUED, DEMAND);
         CertificateAuthority rotated = CA.rotate(KeyAlgorithm.EC_P256, Duration.ofDays(3650), CLOCK);
-        assertEquals(Optional.of(ISSUER_CHANGED), policy.check(Optional.of(secret), DEMAND, rotated.fingerprint(), T0));
+        assertEquals(Optional.of(ISSUER_CHANGED), check(secret, DEMAND, rotated.fingerprint(), T0));
         assertEquals(Optional.of(ISSUER_CHANGED), check(withoutAnnotation(secret, ManagedSecret.ISSUER_ANNOTATION),
                 DEMAND, T0));
         // Hex case does not matter.
-        assertEquals(Optional.empty(), policy.check(Optional.of(secret), DEMAND, FP.toUpperCase(), T0));
+        assertEquals(Optional.empty(), check(secret, DEMAND, FP.toUpperCase(), T0));
     }
 
     @Test
@@ -165,15 +171,15 @@ class RenewalPolicyTest {
         String newFp = rotated.fingerprint();
 
         // Everything wrong at once: key, names, CA, issuer, expiry.
-        assertEquals(Optional.of(KEY_MISMATCH), policy.check(Optional.of(mismatched), mutualSuperset, newFp, expired));
+        assertEquals(Optional.of(KEY_MISMATCH), check(mismatched, mutualSuperset, newFp, expired));
         // Key fixed: names changed wins.
-        assertEquals(Optional.of(DNS_NAMES_CHANGED), policy.check(Optional.of(simple), mutualSuperset, newFp, expired));
+        assertEquals(Optional.of(DNS_NAMES_CHANGED), check(simple, mutualSuperset, newFp, expired));
         // Names fixed: the missing ca.crt wins.
-        assertEquals(Optional.of(CA_MISSING), policy.check(Optional.of(simple), mutual, newFp, expired));
+        assertEquals(Optional.of(CA_MISSING), check(simple, mutual, newFp, expired));
         // ca.crt present: the issuer change wins over expiry.
-        assertEquals(Optional.of(ISSUER_CHANGED), policy.check(Optional.of(secret(ISSUED, mutual)), mutual, newFp, expired));
+        assertEquals(Optional.of(ISSUER_CHANGED), check(secret(ISSUED, mutual), mutual, newFp, expired));
         // Issuer fixed: expired wins over the renewal window (both fire at day 100).
-        assertEquals(Optional.of(EXPIRED), policy.check(Optional.of(secret(ISSUED, mutual)), mutual, FP, expired));
+        assertEquals(Optional.of(EXPIRED), check(secret(ISSUED, mutual), mutual, FP, expired));
     }
 
     // ---- many at once ----
@@ -195,13 +201,13 @@ class RenewalPolicyTest {
         subjects.add(14, new RenewalCheck.Subject(simple, mutual));                                  // ca.crt
         subjects.add(20, new RenewalCheck.Subject(withoutAnnotation(simple, ManagedSecret.ISSUER_ANNOTATION), DEMAND));
         Instant now = at(Duration.ofDays(25)); // fresh ones: 20-24 days expired, 26-36 renewing, 38+ fine
-        List<RenewalPolicy.Verdict> verdicts = policy.checkAll(subjects, FP, now);
+        List<RenewalPolicy.Verdict> verdicts = policy.judgeAll(subjects, ASSESSMENTS, FP, now);
         assertEquals(subjects.size(), verdicts.size());
         for (int i = 0; i < subjects.size(); i++) {
             RenewalCheck.Subject s = subjects.get(i);
             RenewalPolicy.Verdict v = verdicts.get(i);
-            assertEquals(policy.check(Optional.of(s.secret()), s.demand(), FP, now), v.reason(), "secret " + i);
-            Instant renewAt = v.reason().isPresent() ? null : policy.renewalTime(
+            assertEquals(check(s.secret(), s.demand(), FP, now), v.reason(), "secret " + i);
+            Instant renewAt = v.reason().isPresent() ? null : renewalTime(RenewalTiming.defaults(), 
                     io.gatewarden.pki.Pem.certificates(s.secret().value(ManagedSecret.TLS_CRT)).get(0));
             assertEquals(renewAt, v.renewAt(), "secret " + i);
         }
@@ -219,24 +225,24 @@ class RenewalPolicyTest {
     void theOfflineCheckAsksInBulkWithTheSameAnswers() {
         SecretData simple = secret(ISSUED, DEMAND);
         SecretData mismatched = with(simple, ManagedSecret.TLS_KEY, ascii(issue(NAMES, Duration.ofDays(1)).keyPem()));
-        RenewalCheck offline = policy.offline(CLOCK);
+        RenewalCheck offline = policy.offline(CLOCK, ASSESSMENTS);
         List<RenewalCheck.Subject> subjects = List.of(new RenewalCheck.Subject(simple, DEMAND),
                 new RenewalCheck.Subject(mismatched, DEMAND));
         assertEquals(List.of(Optional.empty(), Optional.of(KEY_MISMATCH)), offline.reasons(subjects));
-        assertEquals(Optional.of(KEY_MISMATCH), offline.reason(mismatched, DEMAND));
+        assertEquals(List.of(Optional.of(KEY_MISMATCH)), offline.reasons(List.of(new RenewalCheck.Subject(mismatched, DEMAND))));
     }
 
     // ---- renewal time ----
 
     @Test
     void renewalTimeOfANinetyDayCertificateIsDaySixty() {
-        assertEquals(T0.plus(Duration.ofDays(60)), policy.renewalTime(ISSUED.certificate()));
+        assertEquals(T0.plus(Duration.ofDays(60)), renewalTime(RenewalTiming.defaults(), ISSUED.certificate()));
     }
 
     @Test
     void renewalTimeOfANinetySecondCertificateIsSecondSixty() {
         IssuedCertificate shortLived = issue(NAMES, Duration.ofSeconds(90));
-        assertEquals(T0.plusSeconds(60), policy.renewalTime(shortLived.certificate()));
+        assertEquals(T0.plusSeconds(60), renewalTime(RenewalTiming.defaults(), shortLived.certificate()));
         SecretData secret = secret(shortLived, DEMAND);
         assertEquals(Optional.empty(), check(secret, DEMAND, at(Duration.ofSeconds(59))));
         assertEquals(Optional.of(RENEWAL_WINDOW), check(secret, DEMAND, at(Duration.ofSeconds(60))));
@@ -245,44 +251,46 @@ class RenewalPolicyTest {
 
     @Test
     void absoluteRenewBeforeOverridesTheFraction() {
-        RenewalPolicy weekBefore = new RenewalPolicy(null, Duration.ofDays(7));
-        assertEquals(T0.plus(Duration.ofDays(83)), weekBefore.renewalTime(ISSUED.certificate()));
+        RenewalTiming weekBefore = new RenewalTiming(RenewalTiming.DEFAULT_FRACTION, Duration.ofDays(7));
+        assertEquals(T0.plus(Duration.ofDays(83)), renewalTime(weekBefore, ISSUED.certificate()));
         SecretData secret = secret(ISSUED, DEMAND);
-        assertEquals(Optional.empty(), weekBefore.check(Optional.of(secret), DEMAND, FP, at(Duration.ofDays(70))));
-        assertEquals(Optional.of(RENEWAL_WINDOW),
-                weekBefore.check(Optional.of(secret), DEMAND, FP, at(Duration.ofDays(83))));
+        RenewalPolicy weekly = new RenewalPolicy(weekBefore);
+        assertEquals(Optional.empty(), weekly.judge(Optional.of(SecretAssessment.of(secret)), DEMAND, FP,
+                at(Duration.ofDays(70))).reason());
+        assertEquals(Optional.of(RENEWAL_WINDOW), weekly.judge(Optional.of(SecretAssessment.of(secret)), DEMAND, FP,
+                at(Duration.ofDays(83))).reason());
         // Also over an explicit fraction.
         assertEquals(T0.plus(Duration.ofDays(83)),
-                new RenewalPolicy(0.5, Duration.ofDays(7)).renewalTime(ISSUED.certificate()));
+                renewalTime(new RenewalTiming(0.5, Duration.ofDays(7)), ISSUED.certificate()));
     }
 
     @Test
     void renewBeforeNotShorterThanTheLifetimeFallsBackToTheFraction() {
         IssuedCertificate shortLived = issue(NAMES, Duration.ofSeconds(90));
-        assertEquals(T0.plusSeconds(60), new RenewalPolicy(null, Duration.ofDays(7)).renewalTime(shortLived.certificate()));
-        assertEquals(T0.plusSeconds(60), new RenewalPolicy(null, Duration.ofSeconds(90)).renewalTime(shortLived.certificate()));
-        assertEquals(T0.plusSeconds(1), new RenewalPolicy(null, Duration.ofSeconds(89)).renewalTime(shortLived.certificate()));
+        assertEquals(T0.plusSeconds(60), renewalTime(new RenewalTiming(RenewalTiming.DEFAULT_FRACTION, Duration.ofDays(7)), shortLived.certificate()));
+        assertEquals(T0.plusSeconds(60), renewalTime(new RenewalTiming(RenewalTiming.DEFAULT_FRACTION, Duration.ofSeconds(90)), shortLived.certificate()));
+        assertEquals(T0.plusSeconds(1), renewalTime(new RenewalTiming(RenewalTiming.DEFAULT_FRACTION, Duration.ofSeconds(89)), shortLived.certificate()));
     }
 
     @Test
     void customFraction() {
-        assertEquals(T0.plus(Duration.ofDays(45)), new RenewalPolicy(0.5, null).renewalTime(ISSUED.certificate()));
-        assertEquals(1.0 / 3.0, RenewalPolicy.defaults().renewBeforeFraction());
+        assertEquals(T0.plus(Duration.ofDays(45)), renewalTime(new RenewalTiming(0.5, null), ISSUED.certificate()));
+        assertEquals(1.0 / 3.0, RenewalTiming.defaults().fraction());
     }
 
     @Test
     void badSettingsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(0.0, null));
-        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(1.0, null));
-        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(Double.NaN, null));
-        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(null, Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> new RenewalPolicy(null, Duration.ofDays(-1)));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalTiming(0.0, null));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalTiming(1.0, null));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalTiming(Double.NaN, null));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalTiming(RenewalTiming.DEFAULT_FRACTION, Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new RenewalTiming(RenewalTiming.DEFAULT_FRACTION, Duration.ofDays(-1)));
     }
 
     @Test
     void theChainRespectsTheReasonOrderAndEachReasonHasTextAndLabel() {
         assertEquals(List.of(SECRET_MISSING, DATA_MISSING, KEY_MISMATCH, DNS_NAMES_CHANGED, IssuanceReason.USAGE_CHANGED,
-                CA_MISSING, ISSUER_CHANGED,
+                CA_MISSING, ISSUER_CHANGED, IssuanceReason.CHAIN_BROKEN, IssuanceReason.WEAK,
                 EXPIRED, RENEWAL_WINDOW), List.of(IssuanceReason.values()));
         assertEquals("certificate enters its renewal window", RENEWAL_WINDOW.text());
         assertEquals("renewal-window", RENEWAL_WINDOW.label());
@@ -294,11 +302,11 @@ class RenewalPolicyTest {
     @Test
     void usageChangedWhenTheSecretStartsServingAnotherPurpose() {
         CredentialDemand both = new CredentialDemand("istio-ingress", "shop-tls", NAMES, false,
-                CredentialDemand.Purpose.SERVER_AND_CLIENT, List.of("DestinationRule/istio-ingress/out"), null);
+                CredentialDemand.Purpose.SERVER_AND_CLIENT, List.of(ObjectRef.parse("DestinationRule/istio-ingress/out", "networking.istio.io")), null);
         assertEquals(Optional.of(IssuanceReason.USAGE_CHANGED), check(secret(ISSUED, both), both, T0),
                 "a server-only certificate cannot authenticate a client");
         CredentialDemand client = new CredentialDemand("istio-ingress", "shop-tls", NAMES, false,
-                CredentialDemand.Purpose.CLIENT, List.of("DestinationRule/istio-ingress/out"), null);
+                CredentialDemand.Purpose.CLIENT, List.of(ObjectRef.parse("DestinationRule/istio-ingress/out", "networking.istio.io")), null);
         IssuedCertificate clientCert = ISSUER.issue(new LeafRequest(NAMES, KeyAlgorithm.EC_P256, Duration.ofDays(90),
                 true, false), CA, CLOCK);
         assertEquals(Optional.empty(), check(secret(clientCert, client), client, T0));
@@ -309,7 +317,15 @@ class RenewalPolicyTest {
     // ---- fixtures ----
 
     private Optional<IssuanceReason> check(SecretData secret, CredentialDemand demand, Instant now) {
-        return policy.check(Optional.of(secret), demand, FP, now);
+        return check(secret, demand, FP, now);
+    }
+
+    private Optional<IssuanceReason> check(SecretData secret, CredentialDemand demand, String issuer, Instant now) {
+        return policy.judge(Optional.of(SecretAssessment.of(secret)), demand, issuer, now).reason();
+    }
+
+    private static Instant renewalTime(RenewalTiming timing, X509Certificate cert) {
+        return timing.renewalTime(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
     }
 
     private static Instant at(Duration sinceIssue) {
@@ -318,7 +334,7 @@ class RenewalPolicyTest {
 
     private static CredentialDemand demand(List<String> names, boolean mutual) {
         return new CredentialDemand("istio-ingress", "shop-tls", names, mutual, CredentialDemand.Purpose.SERVER,
-                List.of("Gateway/istio-ingress/shop"), null);
+                List.of(ObjectRef.parse("Gateway/istio-ingress/shop", "networking.istio.io")), null);
     }
 
     private static IssuedCertificate issue(List<String> names, Duration lifetime) {

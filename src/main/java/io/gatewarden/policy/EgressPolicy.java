@@ -1,7 +1,8 @@
-package io.gatewarden.rules;
+package io.gatewarden.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.cluster.ClusterView;
+import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 
@@ -37,6 +38,13 @@ public record EgressPolicy(List<String> allowedHosts, Map<String, List<String>> 
 
     public static EgressPolicy none() {
         return new EgressPolicy(List.of(), Map.of(), "gatewarden", DEFAULT_CONFIG_MAP, false);
+    }
+
+    /** From the service's {@code gatewarden.egress.*} settings. */
+    public static EgressPolicy from(GatewardenConfig config) {
+        GatewardenConfig.Egress e = config.egress();
+        return new EgressPolicy(e.allowedHosts().orElse(List.of()), e.namespaceAllowedHosts(), config.namespace(),
+                e.configMap(), e.denyWildcardHosts());
     }
 
     /**
@@ -81,7 +89,7 @@ public record EgressPolicy(List<String> allowedHosts, Map<String, List<String>> 
         return Optional.empty();
     }
 
-    static List<String> split(JsonNode value) {
+    public static List<String> split(JsonNode value) {
         if (!value.isTextual()) {
             return List.of();
         }

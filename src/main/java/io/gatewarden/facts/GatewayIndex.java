@@ -1,0 +1,96 @@
+package io.gatewarden.facts;
+
+import io.gatewarden.cluster.Derivation;
+import io.gatewarden.model.HostSet;
+import io.gatewarden.model.Hosts;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.model.Kind;
+import io.gatewarden.model.Resource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The stored Istio Gateways indexed once per stored state: by namespace/name (route binding,
+ * RT501), by name (a Gateway of that name elsewhere), by listener (port, bind, host: GW401) and by
+ * credential name (GW402). Reads Gateways only, so workload churn leaves it alone.
+ */
+public final class GatewayIndex {
+    public static final Derivation<GatewayIndex> DERIVATION = Derivation.of("gateway index",
+            Set.of(Kind.ISTIO_GATEWAY), source -> new GatewayIndex(source.get(Parsed.GATEWAYS.stored()).list()));
+
+    /** A server of some Gateway found under an index key, with the field that put it there. */
+    public record ServerRef(IstioGateway gateway, IstioGateway.Server server, String field) {
+    }
+
+    private final Map<String, IstioGateway> byName = new HashMap<>();
+    private final Map<String, Set<String>> namespacesByName = new HashMap<>();
+    private final Map<String, List<ServerRef>> byListener = new HashMap<>();
+    private final Map<String, List<ServerRef>> byCredential = new HashMap<>();
+
+    private GatewayIndex(List<IstioGateway> gateways) {
+        for (IstioGateway gw : gateways) {
+            Resource r = gw.resource();
+            byName.put(r.namespace() + "/" + r.name(), gw);
+            namespacesByName.computeIfAbsent(r.name(), k -> new HashSet<>()).add(r.namespace());
+            if (gw.selector().isEmpty()) {
+                continue; // claims no workload, hence no listener or credential conflict
+            }
+            for (IstioGateway.Server server : gw.servers()) {
+                if (server == null) {
+                    continue;
+                }
+                if (server.port() != null && server.port().number() != null) {
+                    Set<String> seen = new HashSet<>();
+                    for (String host : server.hosts()) {
+                        String dns = dnsKey(host);
+                        if (seen.add(dns)) {
+                            byListener.computeIfAbsent(listenerKey(server, dns), k -> new ArrayList<>())
+                                    .add(new ServerRef(gw, server, server.path()));
+                        }
+                    }
+                }
+                if (server.tls() != null) {
+                    for (Map.Entry<String, String> c : server.tls().credentials()) {
+                        byCredential.computeIfAbsent(c.getValue(), k -> new ArrayList<>())
+                                .add(new ServerRef(gw, server, server.path() + ".tls." + c.getKey()));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The stored Gateway {@code namespace/name}, or null. */
+    public IstioGateway gateway(String namespace, String name) {
+        return byName.get(namespace + "/" + name);
+    }
+
+    /** Namespaces holding a Gateway of that name. */
+    public Set<String> namespacesOf(String name) {
+        return namespacesByName.getOrDefault(name, Set.of());
+    }
+
+    /** Servers of Gateways with a selector listening on this server's port and bind for that host. */
+    public List<ServerRef> onListener(IstioGateway.Server server, String host) {
+        return byListener.getOrDefault(listenerKey(server, dnsKey(host)), List.of());
+    }
+
+    /** Servers of Gateways with a selector naming that credential. */
+    public List<ServerRef> usingCredential(String credentialName) {
+        return byCredential.getOrDefault(credentialName, List.of());
+    }
+
+    /** The host's dnsName without any {@code ns/} prefix, lower-cased, without a trailing dot. */
+    public static String dnsKey(String host) {
+        return HostSet.norm(Hosts.GatewayHost.parse(host).dnsName());
+    }
+
+    private static String listenerKey(IstioGateway.Server server, String dnsKey) {
+        String bind = server.bind() == null ? "" : server.bind();
+        return server.port().number() + "\u0000" + bind + "\u0000" + dnsKey;
+    }
+}
