@@ -18,6 +18,8 @@ public interface GatewardenConfig {
 
     Tls tls();
 
+    Webhook webhook();
+
     Defaults defaults();
 
     Egress egress();
@@ -113,7 +115,35 @@ public interface GatewardenConfig {
         boolean annotation();
     }
 
-    /** The webhook serving certificate; Quarkus' TLS registry reads these paths (application.properties). */
+    /** Where the webhook serving certificate comes from, and the webhook configurations whose caBundle Gatewarden keeps. */
+    interface Webhook {
+        /** self: issued from Gatewarden's CA into {@link #secret()}, renewed, caBundle kept; files: {@link Tls} PEM files. */
+        @WithDefault("self")
+        WebhookTls tls();
+
+        /** The Secret in Gatewarden's namespace holding the self-issued serving certificate. */
+        @WithDefault("gatewarden-webhook-tls")
+        String secret();
+
+        /** The Service the API server calls: the certificate is for {@code <service>.<namespace>.svc[.cluster.local]}. */
+        @WithDefault("gatewarden")
+        String service();
+
+        /** More DNS names for the certificate, e.g. localhost when the API server calls Gatewarden by URL. */
+        Optional<java.util.List<String>> extraDnsNames();
+
+        /** The ValidatingWebhookConfiguration whose webhooks' caBundle Gatewarden keeps current. */
+        @WithDefault("gatewarden")
+        String validatingConfiguration();
+
+        /** The MutatingWebhookConfiguration whose webhooks' caBundle Gatewarden keeps current. */
+        @WithDefault("gatewarden")
+        String mutatingConfiguration();
+    }
+
+    enum WebhookTls { SELF, FILES }
+
+    /** The webhook serving certificate in files mode (cert-manager, openssl): PEM files, re-read hourly. */
     interface Tls {
         @WithDefault("/etc/gatewarden/tls/tls.crt")
         String certFile();
