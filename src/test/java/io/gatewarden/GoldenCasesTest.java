@@ -30,12 +30,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * manifests and {@code expected.txt}, the exact findings and plan {@code analyze} must give.
  * {@code -Dcases=gw3} runs only the folders whose name contains "gw3".
  */
-class GoldenCasesTest {
-    static final Path CASES = Path.of("src/test/resources/cases");
+public class GoldenCasesTest {
+    public static final Path CASES = Path.of("src/test/resources/cases");
     static final Path CERTS = Path.of("certs-test");
     private static final Pattern B64 = Pattern.compile("\\{\\{b64:([A-Za-z0-9._-]+)}}");
 
-    static Stream<String> cases() throws IOException {
+    public static Stream<String> cases() throws IOException {
         String filter = System.getProperty("cases", "");
         try (Stream<Path> dirs = Files.list(CASES)) {
             return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString())
@@ -123,11 +123,14 @@ class GoldenCasesTest {
     /** The analyze options of a case: {@code -f DIR} and its args.txt. */
     static AnalyzeOptions options(Path dir) throws Exception {
         List<String> args = new ArrayList<>(List.of("-f", dir.toString()));
-        Path argsFile = dir.resolve("args.txt");
-        if (Files.exists(argsFile)) {
-            args.addAll(List.of(Files.readString(argsFile).strip().split("\\s+")));
-        }
+        args.addAll(args(dir));
         return AnalyzeOptions.parse(args);
+    }
+
+    /** The analyze flags of a case (its args.txt), none when it has none. */
+    public static List<String> args(Path dir) throws IOException {
+        Path argsFile = dir.resolve("args.txt");
+        return Files.exists(argsFile) ? List.of(Files.readString(argsFile).strip().split("\\s+")) : List.of();
     }
 
     /** The manifests of a case, certificates filled in. */
@@ -147,7 +150,7 @@ class GoldenCasesTest {
     }
 
     /** Replaces {{b64:FILE}} with the base64 of certs-test/FILE. */
-    static String withCertificates(String yaml) throws IOException {
+    public static String withCertificates(String yaml) throws IOException {
         Matcher m = B64.matcher(yaml);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
