@@ -1,11 +1,8 @@
 package io.gatewarden;
 
 import io.gatewarden.cli.Analysis;
-import io.gatewarden.cli.AnalyzeOptions;
-import io.gatewarden.cli.ManifestReader;
 import io.gatewarden.demands.PlanEntry;
 import io.gatewarden.diagnostics.Diagnostic;
-import io.gatewarden.model.Resource;
 import io.gatewarden.rules.Engine;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,17 +26,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * manifests and {@code expected.txt}, the exact findings and plan {@code analyze} must give.
  * {@code -Dcases=gw3} runs only the folders whose name contains "gw3".
  */
-public class GoldenCasesTest {
-    public static final Path CASES = Path.of("src/test/resources/cases");
-    static final Path CERTS = Path.of("certs-test");
-    private static final Pattern B64 = Pattern.compile("\\{\\{b64:([A-Za-z0-9._-]+)}}");
+class GoldenCasesTest {
+    static final Path CASES = GoldenCorpus.CASES;
 
-    public static Stream<String> cases() throws IOException {
-        String filter = System.getProperty("cases", "");
-        try (Stream<Path> dirs = Files.list(CASES)) {
-            return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-                    .filter(n -> n.contains(filter)).sorted().toList().stream();
-        }
+    static Stream<String> cases() throws IOException {
+        return GoldenCorpus.names(System.getProperty("cases", "")).stream();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,48 +106,10 @@ public class GoldenCasesTest {
 
     /** Runs analyze on a case folder the way the CLI does, with the case's args.txt. */
     static Analysis analyze(Path dir) throws Exception {
-        AnalyzeOptions options = options(dir);
-        return Analysis.of(resources(dir, options), new Engine(options.settings()));
-    }
-
-    /** The analyze options of a case: {@code -f DIR} and its args.txt. */
-    static AnalyzeOptions options(Path dir) throws Exception {
-        List<String> args = new ArrayList<>(List.of("-f", dir.toString()));
-        args.addAll(args(dir));
-        return AnalyzeOptions.parse(args);
-    }
-
-    /** The analyze flags of a case (its args.txt), none when it has none. */
-    public static List<String> args(Path dir) throws IOException {
-        Path argsFile = dir.resolve("args.txt");
-        return Files.exists(argsFile) ? List.of(Files.readString(argsFile).strip().split("\\s+")) : List.of();
-    }
-
-    /** The manifests of a case, certificates filled in. */
-    static List<Resource> resources(Path dir, AnalyzeOptions options) throws Exception {
-        ManifestReader reader = new ManifestReader(options.namespace());
-        List<Resource> resources = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")
-                    || f.toString().endsWith(".json")).sorted().toList()) {
-                resources.addAll(reader.read(withCertificates(Files.readString(f)), f.toString()));
-            }
-        }
-        if (resources.isEmpty()) {
+        GoldenCorpus.Case c = GoldenCorpus.read(dir);
+        if (c.resources().isEmpty()) {
             fail(dir + " has no manifests");
         }
-        return resources;
-    }
-
-    /** Replaces {{b64:FILE}} with the base64 of certs-test/FILE. */
-    public static String withCertificates(String yaml) throws IOException {
-        Matcher m = B64.matcher(yaml);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            byte[] bytes = Files.readAllBytes(CERTS.resolve(m.group(1)));
-            m.appendReplacement(sb, Base64.getEncoder().encodeToString(bytes));
-        }
-        m.appendTail(sb);
-        return sb.toString();
+        return Analysis.of(c.resources(), new Engine(c.options().settings()));
     }
 }

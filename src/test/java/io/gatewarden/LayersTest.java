@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LayersTest {
     static final Path MAIN = Path.of("src/main/java/io/gatewarden");
     static final List<Set<String>> LAYERS = List.of(
-            Set.of("pki", "diagnostics", "config"),   // PKI, the diagnostic contract, settings
-            Set.of("model"),                          // resources read once, Istio vocabulary
+            Set.of("pki", "diagnostics"),             // PKI, the diagnostic contract
+            Set.of("config", "model"),                // settings; resources read once, Istio vocabulary
             Set.of("cluster"),                        // what exists: informers or files; derivation cache
             Set.of("policy"),                         // organisation policy (egress allow-list)
             Set.of("facts"),                          // the derived facts of one evaluation

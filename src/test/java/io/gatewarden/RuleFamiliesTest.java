@@ -16,7 +16,6 @@ import io.gatewarden.rules.Rule;
 import io.gatewarden.rules.Rules;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -62,10 +61,10 @@ class RuleFamiliesTest {
         Map<String, Set<Kind>> read = new HashMap<>();
         Map<String, Set<Code>> reported = new HashMap<>();
         List<String> problems = new ArrayList<>();
-        for (String name : GoldenCasesTest.cases().toList()) {
-            Path dir = GoldenCasesTest.CASES.resolve(name);
-            AnalyzeOptions options = GoldenCasesTest.options(dir);
-            List<Resource> resources = GoldenCasesTest.resources(dir, options);
+        for (GoldenCorpus.Case c : GoldenCorpus.all()) {
+            String name = c.name();
+            AnalyzeOptions options = c.options();
+            List<Resource> resources = c.resources();
             for (Rule rule : Rules.all()) {
                 Recording view = new Recording(new StaticClusterView(resources));
                 Facts facts = new Facts(view, options.settings());

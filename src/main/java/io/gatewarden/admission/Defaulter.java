@@ -283,7 +283,7 @@ public final class Defaulter {
             }
             JsonNode modeNode = tls.get("mode");
             if (modeNode != null && !modeNode.isNull() && !modeNode.isTextual()) {
-                return; // wrong type: GW201 reports it
+                return; // wrong type: GW204 reports it
             }
             String mode = upper(text(modeNode));
             List<String> sources = sources(tls);

@@ -53,7 +53,7 @@ public final class Mutator {
         response.put("patchType", "JSONPatch").put("patch", Base64.getEncoder().encodeToString(patch));
         ArrayNode warnings = response.putArray("warnings");
         for (int i = 0; i < changes.size() && i < Verdict.MAX_WARNINGS; i++) {
-            warnings.add(cap(changes.get(i).warning()));
+            warnings.add(WarningLine.fit("", changes.get(i).warning()));
         }
         if (changes.size() > Verdict.MAX_WARNINGS) {
             warnings.add((changes.size() - Verdict.MAX_WARNINGS) + " more defaults applied: annotation "
@@ -65,12 +65,7 @@ public final class Mutator {
     /** Allowed, no patch, one warning saying why: the answer when defaulting itself failed. */
     static ObjectNode unchanged(ObjectMapper mapper, String uid, String warning) {
         ObjectNode review = response(mapper, uid, List.of());
-        ((ObjectNode) review.get("response")).putArray("warnings").add(cap(warning));
+        ((ObjectNode) review.get("response")).putArray("warnings").add(WarningLine.fit("", warning));
         return review;
-    }
-
-    private static String cap(String line) {
-        return line.length() <= Verdict.MAX_WARNING_CHARS ? line
-                : line.substring(0, Verdict.MAX_WARNING_CHARS - 1) + "\u2026";
     }
 }

@@ -1,6 +1,8 @@
 package io.gatewarden.admission;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatewarden.model.Resource;
@@ -24,9 +26,15 @@ public record ReviewRequest(String uid, String group, String version, String kin
         JsonNode root;
         try {
             root = mapper.readTree(body);
+        } catch (StreamConstraintsException e) {
+            // Jackson's guards against hostile input (nesting depth, number and string lengths); their
+            // exceptions carry no location.
+            throw new BadReviewException("body exceeds a JSON parsing limit: " + e.getOriginalMessage()
+                    + "; an AdmissionReview from the API server never does");
         } catch (JsonProcessingException e) {
-            throw new BadReviewException("body is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage());
+            JsonLocation at = e.getLocation();
+            throw new BadReviewException("body is not valid JSON" + (at == null ? "" : " (line " + at.getLineNr()
+                    + ", column " + at.getColumnNr() + ")") + ": " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new BadReviewException("body could not be read: " + e.getMessage());
         }

@@ -13,8 +13,7 @@ import java.util.List;
  * {@code status.message}; warnings and infos go to {@code response.warnings}, which kubectl prints.
  */
 public final class Verdict {
-    /** The API server drops warnings beyond 4 KiB in total and may cut any over 256 characters. */
-    static final int MAX_WARNING_CHARS = 256;
+    /** The API server drops warnings beyond 4 KiB in total; each line fits in {@link WarningLine#MAX}. */
     static final int MAX_WARNINGS = 12;
 
     private Verdict() {
@@ -38,7 +37,7 @@ public final class Verdict {
         if (!notes.isEmpty()) {
             ArrayNode warnings = response.putArray("warnings");
             for (int i = 0; i < notes.size() && i < MAX_WARNINGS; i++) {
-                warnings.add(warningLine(notes.get(i)));
+                warnings.add(WarningLine.of(notes.get(i)));
             }
             if (notes.size() > MAX_WARNINGS) {
                 warnings.add((notes.size() - MAX_WARNINGS) + " more findings: run gatewarden analyze on this resource");
@@ -59,11 +58,5 @@ public final class Verdict {
             sb.append("; and ").append(errors.size() - maxErrors).append(" more errors (run gatewarden analyze to see all)");
         }
         return sb.toString();
-    }
-
-    static String warningLine(Diagnostic d) {
-        String label = d.severity() == Severity.INFO ? " (info)" : "";
-        String line = "[" + d.code() + "]" + label + " " + d.field() + ": " + d.message();
-        return line.length() <= MAX_WARNING_CHARS ? line : line.substring(0, MAX_WARNING_CHARS - 1) + "\u2026";
     }
 }

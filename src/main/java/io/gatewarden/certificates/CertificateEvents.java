@@ -12,7 +12,7 @@ import java.time.Instant;
 
 /**
  * Kubernetes Events recording why a certificate was issued, on the Secret and on each Gateway
- * that needs it, so {@code kubectl describe} shows it. Best effort: an Event that cannot be
+ * that needs it, so {@code kubectl describe} shows it; and what happens to the issuing CA, on its Secret. Best effort: an Event that cannot be
  * written never fails an issuance.
  */
 final class CertificateEvents {
@@ -35,14 +35,24 @@ final class CertificateEvents {
         }
     }
 
+    /** An Event on the CA Secret: {@code warning} for trouble (the rate guard, no usable CA), else Normal. */
+    void onCaSecret(String namespace, String name, boolean warning, String reason, String message) {
+        emit("v1", "Secret", namespace, name, reason, message, warning ? "Warning" : "Normal");
+    }
+
     private void emit(String apiVersion, String kind, String namespace, String name, String reason, String message) {
+        emit(apiVersion, kind, namespace, name, reason, message, "Normal");
+    }
+
+    private void emit(String apiVersion, String kind, String namespace, String name, String reason, String message,
+                      String type) {
         try {
             String now = Instant.now().toString();
             client.v1().events().inNamespace(namespace).resource(new EventBuilder()
                     .withNewMetadata().withGenerateName(name + ".").withNamespace(namespace).endMetadata()
                     .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(apiVersion).withKind(kind)
                             .withNamespace(namespace).withName(name).build())
-                    .withReason(reason).withMessage(message).withType("Normal")
+                    .withReason(reason).withMessage(message).withType(type)
                     .withNewSource().withComponent("gatewarden").withHost(instance).endSource()
                     .withFirstTimestamp(now).withLastTimestamp(now).withCount(1).build()).create();
         } catch (RuntimeException e) {

@@ -9,8 +9,10 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.gatewarden.cluster.InformerClusterView;
 import io.gatewarden.cluster.SecretData;
+import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.Durations;
 import io.gatewarden.config.GatewardenConfig;
+import io.gatewarden.config.Settings;
 import io.gatewarden.demands.CredentialDemand;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
@@ -23,6 +25,7 @@ import io.gatewarden.pki.LeafRequest;
 import io.gatewarden.facts.Facts;
 import io.gatewarden.facts.RuleSettings;
 import io.gatewarden.facts.SecretAssessments;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -45,6 +48,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Makes every demanded credential exist and stay valid: on any cluster change and on a periodic
@@ -78,10 +82,12 @@ public class CertificateManager {
     private static final ForkJoinPool JUDGE_POOL = new ForkJoinPool(Math.max(1, JUDGES - 1));
     /** Fewer Secrets than this per thread are not worth a hand-off. */
     private static final int MIN_SHARE = 128;
-    private volatile boolean leader;
+    /** Whether this replica may write Secrets now: the renewed Lease, or always without leader election. */
+    private volatile BooleanSupplier mayWrite = () -> false;
     private volatile boolean running;
     private Thread worker;
     private volatile CompletableFuture<?> election;
+    private LeaderLease lease;
     private CaStore caStore;
     private SecretWriter writer;
     private CertificateEvents events;
@@ -89,6 +95,7 @@ public class CertificateManager {
     private RenewalPolicy policy;
     private RuleSettings settings;
     private SecretAssessments assessments;
+    private CertificateTimings timings;
 
     /** A secret found fine for a demand stays fine, without re-parsing, until its renewal time. */
     private record VerifiedUntil(SecretData secret, CredentialDemand demand, String issuer, Instant renewAt) {
@@ -99,24 +106,31 @@ public class CertificateManager {
             LOG.info("certificate provisioning is off (gatewarden.certificates.provision=false)");
             return;
         }
-        writer = new SecretWriter(client);
-        caStore = new CaStore(writer, config.namespace(), config.certificates().caSecret(),
-                Durations.parse(config.certificates().caLifetime()), clock);
+        timings = Settings.certificateTimings(config); // checked at start-up (SettingsCheck)
+        writer = new SecretWriter(client, () -> mayWrite.getAsBoolean());
         events = new CertificateEvents(client, config.identity());
         metrics = new CertificateMetrics(registry, clock);
+        caStore = new CaStore(writer::write, config.namespace(), config.certificates().caSecret(), timings.caLifetime(),
+                clock, backoff, new CaSignals(metrics, events, config.namespace(), config.certificates().caSecret()));
         settings = RuleSettings.from(config, clock);
         assessments = view.derived().get(SecretAssessments.DERIVATION);
         policy = new RenewalPolicy(settings.renewal());
-        backoff.max = Durations.parse(config.certificates().maxBackoff());
+        backoff.max = timings.backoffLimit();
         view.addListener(wake::release);
         running = true;
         worker = new Thread(this::loop, "gatewarden-certificates");
         worker.setDaemon(true);
         worker.start();
         if (config.certificates().leaderElection().enabled()) {
+            GatewardenConfig.LeaderElection le = config.certificates().leaderElection();
+            lease = new LeaderLease(new LeaseLock(config.namespace(), le.leaseName(), config.identity()),
+                    Durations.parse(le.leaseDuration()), Durations.parse(le.renewDeadline()), registry, wake::release,
+                    System::nanoTime, Clock.systemUTC());
+            mayWrite = lease::mayWrite;
             startElection();
         } else {
-            leader = true;
+            mayWrite = () -> true;
+            Gauge.builder("gatewarden.certificates.leader", () -> 1).register(registry);
         }
     }
 
@@ -128,49 +142,54 @@ public class CertificateManager {
         wake.release();
     }
 
-    /** Readiness: empty when the CA is loaded (or provisioning is off). */
-    public Optional<String> problem() {
-        return caStore == null ? Optional.empty() : caStore.problem();
+    /** The issuing CA's state for the health check's data (not its status: admission does not need the CA). */
+    public String caStatus() {
+        return caStore == null ? "provisioning off" : caStore.status();
     }
 
+    /** Whether this replica may write certificates now (readiness data, tests). */
     public boolean isLeader() {
-        return leader;
+        return mayWrite.getAsBoolean();
     }
 
+    /**
+     * Joins the election. fabric8 calls onStartLeading when it merely reads a Lease naming this replica,
+     * even an expired one it cannot renew: that callback only wakes the loop, and "leads" is logged by
+     * {@link LeaderLease} once the API server accepted the Lease write. Writes are allowed by the lease
+     * alone ({@link LeaderLease#mayWrite}), never by a callback.
+     */
     private void startElection() {
         GatewardenConfig.LeaderElection le = config.certificates().leaderElection();
+        Duration retry = Durations.parse(le.retryPeriod());
         LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(le.leaseName())
-                .withLock(new LeaseLock(config.namespace(), le.leaseName(), config.identity()))
+                .withLock(lease)
                 .withLeaseDuration(Durations.parse(le.leaseDuration()))
                 .withRenewDeadline(Durations.parse(le.renewDeadline()))
-                .withRetryPeriod(Durations.parse(le.retryPeriod()))
+                .withRetryPeriod(retry)
                 .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(
-                        () -> {
-                            LOG.infof("%s leads: this replica now writes certificates", config.identity());
-                            leader = true;
-                            wake.release();
-                        },
-                        () -> {
-                            LOG.infof("%s stopped leading", config.identity());
-                            leader = false;
-                        },
+                .withLeaderCallbacks(new LeaderCallbacks(wake::release, lease::lost,
                         id -> LOG.debugf("certificate leader is %s", id)))
                 .build()).build();
         election = elector.start();
         // A fabric8 LeaderElector runs one election: after losing the Lease (GC pause, slow API
-        // server) it is done. Rejoin with a new one, or this replica could never lead again.
+        // server) it is done. Rejoin with a new one, after a retry period so that an elector that
+        // fails at once cannot spin, or this replica could never lead again.
         election.whenComplete((v, t) -> {
+            lease.lost();
             if (running) {
                 LOG.infof("%s rejoins the certificate leader election", config.identity());
-                startElection();
+                CompletableFuture.delayedExecutor(retry.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+                    if (running) {
+                        startElection();
+                    }
+                });
             }
         });
     }
 
     private void loop() {
-        Duration sweep = Durations.parse(config.certificates().sweepInterval());
+        Duration sweep = timings.sweepInterval();
         while (running) {
             Duration wait = sweep;
             try {
@@ -196,10 +215,19 @@ public class CertificateManager {
 
     /** One pass; returns how long until the next certificate is due. */
     Duration reconcile() {
+        try {
+            return pass();
+        } catch (SecretWriter.NotLeaderException e) {
+            LOG.infof("certificate pass stopped: %s", e.getMessage());
+            return Durations.parse(config.certificates().sweepInterval());
+        }
+    }
+
+    private Duration pass() {
         CertificateAuthority ca = caStore.refresh(view.secret(config.namespace(), config.certificates().caSecret()),
-                leader).orElse(null);
-        if (ca == null || !leader) {
-            return ca == null ? Duration.ofSeconds(1) : Durations.parse(config.certificates().sweepInterval());
+                mayWrite.getAsBoolean()).orElse(null);
+        if (ca == null || !mayWrite.getAsBoolean()) {
+            return ca == null ? Duration.ofSeconds(1) : timings.sweepInterval();
         }
         Instant now = clock.instant();
         Facts facts = new Facts(view, settings);
@@ -323,6 +351,8 @@ public class CertificateManager {
                 default -> {
                 }
             }
+        } catch (SecretWriter.NotLeaderException e) {
+            throw e;
         } catch (RuntimeException e) {
             metrics.failed();
             Duration delay = backoff.failed(key, clock.instant());
@@ -334,7 +364,7 @@ public class CertificateManager {
         KeyAlgorithm algorithm = algorithm(demand);
         CredentialDemand.Purpose purpose = demand.purpose();
         IssuedCertificate issued = issuer.issue(new LeafRequest(demand.dnsNames(), algorithm,
-                Durations.parse(config.certificates().lifetime()), purpose.client(), purpose.server()), ca, clock);
+                timings.lifetime(), purpose.client(), purpose.server()), ca, clock);
         // A client-only secret gets no ca.crt: Istio would verify the external server against it,
         // and only the user knows that server's CA (<name>-cacert, EG609).
         return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), purpose.server()),
@@ -378,6 +408,8 @@ public class CertificateManager {
                     LOG.infof("secret %s is orphaned: no Gateway names it (kept; set "
                             + "gatewarden.certificates.delete-orphans=true to delete)", key);
                 }
+            } catch (SecretWriter.NotLeaderException e) {
+                throw e;
             } catch (RuntimeException e) {
                 LOG.warnf("could not handle orphaned secret %s: %s", key, e.getMessage());
             }
@@ -385,11 +417,12 @@ public class CertificateManager {
         metrics.managed(expiries);
     }
 
+    /** The earliest of: a leaf's renewal time, a retry after a failure, the CA's rotation time. */
     private Duration nextDue(Instant now) {
         Instant next = verified.values().stream().map(VerifiedUntil::renewAt).min(Instant::compareTo)
-                .orElse(now.plus(Durations.parse(config.certificates().sweepInterval())));
-        Instant retry = backoff.nextAttempt().orElse(next);
-        Instant earliest = retry.isBefore(next) ? retry : next;
+                .orElse(now.plus(timings.sweepInterval()));
+        Instant earliest = java.util.stream.Stream.of(Optional.of(next), backoff.nextAttempt(), caStore.nextAttempt())
+                .flatMap(Optional::stream).min(Instant::compareTo).orElseThrow();
         return Duration.between(now, earliest).isNegative() ? Duration.ZERO : Duration.between(now, earliest);
     }
 
@@ -419,6 +452,10 @@ public class CertificateManager {
 
         Optional<Instant> nextAttempt() {
             return notBefore.values().stream().min(Instant::compareTo);
+        }
+
+        Optional<Instant> readyAt(String key) {
+            return Optional.ofNullable(notBefore.get(key));
         }
     }
 }

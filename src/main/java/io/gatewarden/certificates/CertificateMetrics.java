@@ -12,13 +12,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Managed certificates, seconds until each expires, issuances by reason, failures, issuance time. */
+/**
+ * Managed certificates, seconds until each expires, issuances by reason, failures, issuance time; the
+ * issuing CA: available, writes, refused writes.
+ */
 final class CertificateMetrics {
     private final MeterRegistry registry;
     private final AtomicInteger managed = new AtomicInteger();
     private final MultiGauge expiry;
     private final Counter failures;
     private final Timer duration;
+    private final Counter caRefusals;
+    private final AtomicInteger caAvailable = new AtomicInteger();
     private final Clock clock;
     private List<Expiry> published;
 
@@ -35,6 +40,10 @@ final class CertificateMetrics {
                 .description("Failed issuances (retried with exponential back-off)").register(registry);
         duration = Timer.builder("gatewarden.certificate.issuance.duration")
                 .description("Key generation, signing and the Secret write").register(registry);
+        caRefusals = Counter.builder("gatewarden.certificates.ca.rotations.refused")
+                .description("Times the rate guard stopped CA Secret writes (a rotation storm)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("gatewarden.certificates.ca.available", caAvailable, AtomicInteger::get)
+                .description("1 while an issuing CA is loaded, 0 while certificates cannot be issued").register(registry);
     }
 
     void issued(IssuanceReason reason, long nanos) {
@@ -45,6 +54,21 @@ final class CertificateMetrics {
 
     void failed() {
         failures.increment();
+    }
+
+    /** A CA Secret write: {@code created} or {@code rotated}. */
+    void caWritten(boolean created) {
+        Counter.builder("gatewarden.certificates.ca.writes").description("Issuing CA Secret writes, by kind")
+                .tag("kind", created ? "created" : "rotated").register(registry).increment();
+    }
+
+    /** The rate guard refused a CA write (once per episode). */
+    void caRefused() {
+        caRefusals.increment();
+    }
+
+    void caAvailable(boolean available) {
+        caAvailable.set(available ? 1 : 0);
     }
 
     /**

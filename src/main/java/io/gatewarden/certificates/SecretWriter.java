@@ -12,12 +12,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
  * Writes Secrets safely: reads the current version, lets the caller decide on what it read,
  * writes with that resourceVersion, and on a conflict (someone else wrote meanwhile) reads
  * again and decides again. A Secret without the managed label is never modified or deleted.
+ * Every create, update and delete first asks {@code mayWrite} (the leader's Lease still renewed),
+ * at the last moment: a pass that outlives the leadership stops there with {@link NotLeaderException}.
  */
 public final class SecretWriter {
     static final int ATTEMPTS = 5;
@@ -28,10 +31,25 @@ public final class SecretWriter {
     public record Desired(Map<String, byte[]> data, Map<String, String> labels, Map<String, String> annotations) {
     }
 
-    private final KubernetesClient client;
+    /** Thrown instead of a write when this replica may no longer write. */
+    public static final class NotLeaderException extends RuntimeException {
+        NotLeaderException(String what) {
+            super("not written (this replica no longer holds the certificate Lease): " + what);
+        }
+    }
 
-    public SecretWriter(KubernetesClient client) {
+    private final KubernetesClient client;
+    private final BooleanSupplier mayWrite;
+
+    public SecretWriter(KubernetesClient client, BooleanSupplier mayWrite) {
         this.client = client;
+        this.mayWrite = mayWrite;
+    }
+
+    private void guard(String verb, String namespace, String name) {
+        if (!mayWrite.getAsBoolean()) {
+            throw new NotLeaderException(verb + " secret " + namespace + "/" + name);
+        }
     }
 
     /**
@@ -52,10 +70,13 @@ public final class SecretWriter {
             }
             try {
                 if (current == null) {
-                    client.secrets().inNamespace(namespace).resource(build(namespace, name, null, desired.get())).create();
+                    Secret created = build(namespace, name, null, desired.get());
+                    guard("create", namespace, name);
+                    client.secrets().inNamespace(namespace).resource(created).create();
                     return Outcome.CREATED;
                 }
                 Secret replacement = build(namespace, name, current.getMetadata().getResourceVersion(), desired.get());
+                guard("update", namespace, name);
                 client.secrets().inNamespace(namespace).resource(replacement).update();
                 return Outcome.UPDATED;
             } catch (KubernetesClientException e) {
@@ -87,6 +108,7 @@ public final class SecretWriter {
                 return Outcome.UNMANAGED;
             }
             try {
+                guard("delete", namespace, name);
                 client.secrets().inNamespace(namespace).resource(current).lockResourceVersion(
                         current.getMetadata().getResourceVersion()).delete();
                 return Outcome.DELETED;

@@ -3,6 +3,7 @@ package io.gatewarden.cli;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -72,6 +73,8 @@ public final class ManifestReader {
                 JsonNode doc = YAML.readTree(parser);
                 add(doc, origin + ":" + line, out);
             }
+        } catch (StreamConstraintsException e) {
+            throw new ManifestException(origin + ": exceeds a parsing limit: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             throw new ManifestException(origin + (loc == null ? "" : ":" + loc.getLineNr()) + ": not valid YAML or JSON: "

@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * What exists: in the cluster an informer cache, in {@code analyze} the parsed files.
- * Rules never know which. Implementations must answer from memory (no API call per question),
- * except {@link #namespacesWithSecret}, which is only asked on the failure path.
+ * Rules never know which. Implementations answer from memory; the only exception is a Secret
+ * missing from memory, which the cluster view confirms with a bounded live read (see
+ * {@link #secret(String, String, long)}).
  */
 public interface ClusterView {
 
@@ -22,6 +23,15 @@ public interface ClusterView {
     List<ServiceInfo> services();
 
     Optional<SecretData> secret(String namespace, String name);
+
+    /**
+     * {@link #secret(String, String)} for an evaluation begun at {@code since} ({@link System#nanoTime()}):
+     * a view that confirms a miss with a live read answers every question of that evaluation, and of
+     * evaluations begun earlier, from one read begun after {@code since}.
+     */
+    default Optional<SecretData> secret(String namespace, String name, long since) {
+        return secret(namespace, name);
+    }
 
     /** Namespaces holding a Secret of that name (metadata only), sorted. */
     List<String> namespacesWithSecret(String name);

@@ -35,10 +35,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The cluster as informer caches: answers every rule question from memory, so admission makes
- * no API call (the one exception, GW303's lookup of same-named secrets elsewhere, runs only when
- * a credential is already missing). Secret contents are cached only in namespaces where gateway
- * workloads run, never cluster-wide.
+ * The cluster as informer caches: answers every rule question from memory. Secret contents are
+ * cached only in namespaces where gateway workloads run, never cluster-wide; which namespaces hold a
+ * Secret of a given name (GW303) comes from a metadata-only index. The one API call on the admission
+ * path confirms a Secret missing from the cache ({@link #secret(String, String, long)}): one shared
+ * LIST per namespace and evaluation, whatever the number of credentials.
  */
 @ApplicationScoped
 public class InformerClusterView implements ClusterView {
@@ -67,6 +68,11 @@ public class InformerClusterView implements ClusterView {
     private final DerivedCache derived = new DerivedCache(this);
     /** Which namespaces' Secrets to cache, as decided above this layer (see {@link #setSecretScope}). */
     private volatile Function<ClusterView, Set<String>> secretScope = view -> Set.of();
+    /** Woken whenever a Secret reaches the content cache: a confirmed miss waits here for its contents. */
+    private final Object secretArrived = new Object();
+    private final SecretNameIndex secretNames = new SecretNameIndex();
+    private KubernetesClient metadataOnly;
+    private SecretListings listings;
     /** Failure-path lookups: a few daemon threads, not the common pool (one new thread per call on 2 cores). */
     private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "gatewarden-lookup");
@@ -103,6 +109,9 @@ public class InformerClusterView implements ClusterView {
         secretInformers.values().forEach(SharedIndexInformer::stop);
         background.shutdownNow();
         lookups.shutdownNow();
+        if (metadataOnly != null) {
+            metadataOnly.close();
+        }
     }
 
     private void start() {
@@ -125,6 +134,10 @@ public class InformerClusterView implements ClusterView {
             watch(client.configMaps().inNamespace(config.namespace()).withField("metadata.name", policy).inform(),
                     Kind.CONFIG_MAP, resources.get(Kind.CONFIG_MAP), this::resource);
         }
+        // Secret names cluster-wide, metadata only (GW303), and the live confirmation of a cache miss.
+        metadataOnly = MetadataOnly.client(client);
+        informers.add(secretNames.start(metadataOnly));
+        listings = new SecretListings(this::secretNamesIn, lookups, System::nanoTime);
         // Gatewarden's own secrets, wherever they are: orphans and sweeps never need an API call.
         SharedIndexInformer<Secret> managed = client.secrets().inAnyNamespace()
                 .withLabel(SecretData.MANAGED_LABEL, "true").inform();
@@ -235,14 +248,12 @@ public class InformerClusterView implements ClusterView {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(Secret s) {
-                secrets.put(secretKey(s), Objects.secret(s));
-                notifyListeners(Kind.SECRET);
+                cache(s);
             }
 
             @Override
             public void onUpdate(Secret oldS, Secret s) {
-                secrets.put(secretKey(s), Objects.secret(s));
-                notifyListeners(Kind.SECRET);
+                cache(s);
             }
 
             @Override
@@ -251,6 +262,14 @@ public class InformerClusterView implements ClusterView {
                 notifyListeners(Kind.SECRET);
             }
         };
+    }
+
+    private void cache(Secret s) {
+        secrets.put(secretKey(s), Objects.secret(s));
+        synchronized (secretArrived) {
+            secretArrived.notifyAll();
+        }
+        notifyListeners(Kind.SECRET);
     }
 
     /** Called after any cached object changes: the certificate manager reconciles on it. */
@@ -299,36 +318,72 @@ public class InformerClusterView implements ClusterView {
         return services.list();
     }
 
-    /**
-     * From the cache; on a miss, one bounded GET, because a Secret created an instant before its
-     * Gateway may not have reached the informer yet, and a false "missing" would deny the Gateway.
-     */
     @Override
     public Optional<SecretData> secret(String namespace, String name) {
+        return secret(namespace, name, System.nanoTime());
+    }
+
+    /**
+     * From the cache. A Secret created an instant before the Gateway naming it may not have reached the
+     * informer yet, and a false "missing" would deny the Gateway or make Gatewarden provision over it: a
+     * miss is confirmed by a live LIST of the namespace's Secret names (metadata only) begun after
+     * {@code since}, shared with every other miss of the evaluation ({@link SecretListings}). A name the
+     * LIST has but the cache lacks is waited for (bounded by the lookup timeout): its contents are on the way.
+     */
+    @Override
+    public Optional<SecretData> secret(String namespace, String name, long since) {
         ensureSecretsWatched(namespace, true);
-        SecretData cached = secrets.get(namespace + "/" + name);
+        String key = namespace + "/" + name;
+        SecretData cached = secrets.get(key);
         if (cached != null) {
             return Optional.of(cached);
         }
-        return bounded(() -> Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get())
-                .map(Objects::secret), Optional.empty(), "read of secret " + namespace + "/" + name);
+        Set<String> names = bounded(listings.since(namespace, since), Set.of(), "list of the Secrets in " + namespace);
+        return names.contains(name) ? Optional.ofNullable(awaitCached(key)) : Optional.empty();
     }
 
-    /** A bounded live lookup (metadata read only, nothing cached): asked only when a credential is missing. */
+    /** The cached Secret once its informer delivers it, or null (logged) after the lookup timeout. */
+    private SecretData awaitCached(String key) {
+        long deadline = System.nanoTime() + config.cluster().lookupTimeout().toNanos();
+        synchronized (secretArrived) {
+            SecretData s;
+            while ((s = secrets.get(key)) == null && deadline - System.nanoTime() > 0) {
+                try {
+                    secretArrived.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (s == null) {
+                LOG.warnf("secret %s exists but did not reach the cache within %s: judged as missing", key,
+                        config.cluster().lookupTimeout());
+            }
+            return s;
+        }
+    }
+
+    /** Names of the Secrets in a namespace, read live with metadata only: the one API call a review may make. */
+    private Set<String> secretNamesIn(String namespace) {
+        registry.counter("gatewarden.cluster.live.reads").increment(); // tests and dashboards count these
+        Set<String> names = new java.util.HashSet<>();
+        metadataOnly.secrets().inNamespace(namespace).list().getItems().forEach(s -> names.add(s.getMetadata().getName()));
+        return names;
+    }
+
+    /** From the metadata-only index of every Secret's name: no API call. */
     @Override
     public List<String> namespacesWithSecret(String name) {
-        return bounded(() -> client.secrets().inAnyNamespace().withField("metadata.name", name).list().getItems()
-                .stream().map(s -> s.getMetadata().getNamespace()).sorted().toList(), List.of(),
-                "lookup of secrets named " + name + " in other namespaces");
+        return secretNames.namespaces(name);
     }
 
-    /** An API call on the failure path, cut off after the lookup timeout so a review never hangs. */
-    private <T> T bounded(java.util.function.Supplier<T> call, T fallback, String what) {
-        // Counted, so tests and dashboards can see that the happy path makes none.
-        registry.counter("gatewarden.cluster.live.reads").increment();
+    /** A live read's answer, waited for at most the lookup timeout so a review never hangs. */
+    private <T> T bounded(java.util.concurrent.CompletableFuture<T> call, T fallback, String what) {
         try {
-            return java.util.concurrent.CompletableFuture.supplyAsync(call, lookups)
-                    .get(config.cluster().lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return call.get(config.cluster().lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fallback;
         } catch (Exception e) {
             LOG.warnf("%s failed: %s", what, e.toString());
             return fallback;

@@ -54,6 +54,11 @@ public final class OverlayClusterView implements ClusterView {
     }
 
     @Override
+    public Optional<SecretData> secret(String namespace, String name, long since) {
+        return base.secret(namespace, name, since);
+    }
+
+    @Override
     public List<String> namespacesWithSecret(String name) {
         return base.namespacesWithSecret(name);
     }

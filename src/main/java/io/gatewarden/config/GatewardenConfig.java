@@ -122,9 +122,8 @@ public interface GatewardenConfig {
         @WithDefault("false")
         boolean deleteOrphans();
 
-        /** Upper bound of the exponential back-off after a failed issuance. */
-        @WithDefault("5m")
-        String maxBackoff();
+        /** Upper bound of the exponential back-off after a failed issuance; unset: 5m, or the renewal window if shorter. */
+        Optional<String> maxBackoff();
 
         LeaderElection leaderElection();
     }
@@ -170,7 +169,7 @@ public interface GatewardenConfig {
         @WithDefault("3s")
         Duration secretSyncTimeout();
 
-        /** Timeout of the API lookup that finds same-named secrets elsewhere (GW303 failure path only). */
+        /** How long a review waits for the live LIST confirming a missing Secret, and for a listed Secret to reach the cache. */
         @WithDefault("2s")
         Duration lookupTimeout();
 

@@ -34,6 +34,7 @@ import java.util.TreeSet;
  * @param keyProblem    why {@code keyKey} does not parse as a PEM private key, or null
  * @param keyMatches    whether the key belongs to the leaf; null unless both parsed
  * @param leaf          a short description of the leaf ("CN=... (serial ...)"), null when it did not parse
+ * @param leafSubject   the leaf's subject alone ("CN=..."), for short messages; null when it did not parse
  * @param notBefore     the leaf's notBefore, null when it did not parse
  * @param notAfter      the leaf's notAfter, null when it did not parse
  * @param dnsNames      the leaf's SAN DNS names, empty when it did not parse
@@ -48,19 +49,22 @@ import java.util.TreeSet;
  * @param managed       the Secret carries {@code gatewarden.io/managed: "true"}
  */
 public record SecretAssessment(String secretName, List<String> dataKeys, String crtKey, String keyKey,
-                               String crtProblem, String keyProblem, Boolean keyMatches, String leaf,
+                               String crtProblem, String keyProblem, Boolean keyMatches, String leaf, String leafSubject,
                                Instant notBefore, Instant notAfter, List<String> dnsNames, Set<String> usages,
                                boolean linkedByName, List<Weakness> weaknesses, boolean caPresent, boolean caParses,
                                String issuer, boolean managed, ChainBytes chain) {
 
-    /** @param certificate a short description of the weak certificate, @param reason what is weak */
-    public record Weakness(String certificate, String reason) {
+    /**
+     * @param certificate a short description of the weak certificate, {@code subject} its subject alone,
+     *                    {@code reason} what is weak
+     */
+    public record Weakness(String certificate, String subject, String reason) {
     }
 
     /** The certificate bytes, for the signature checks computed on demand; never printed. */
     public static final class ChainBytes {
         private final byte[] pem;
-        private volatile List<String> problems;
+        private volatile List<ChainCheck.Problem> problems;
 
         ChainBytes(byte[] pem) {
             this.pem = pem;
@@ -91,14 +95,14 @@ public record SecretAssessment(String secretName, List<String> dataKeys, String 
      * Order and linkage problems of the chain, signatures verified (GW309); computed on first use and
      * kept, since it costs a public-key operation per link.
      */
-    public List<String> chainProblems() {
+    public List<ChainCheck.Problem> chainProblems() {
         if (!parsed()) {
             return List.of();
         }
-        List<String> p = chain.problems;
+        List<ChainCheck.Problem> p = chain.problems;
         if (p == null) {
             try {
-                p = List.copyOf(ChainCheck.problems(Pem.certificates(chain.pem)));
+                p = List.copyOf(ChainCheck.check(Pem.certificates(chain.pem)));
             } catch (PemException e) {
                 p = List.of(); // parsed when assessed: cannot happen
             }
@@ -182,15 +186,17 @@ public record SecretAssessment(String secretName, List<String> dataKeys, String 
             String name = secret.namespace() + "/" + secret.name();
             if (leaf == null) {
                 return new SecretAssessment(name, List.copyOf(keys), crtKey, keyKey, crtProblem, keyProblem, null,
-                        null, null, null, List.of(), null, false, List.of(), ca != null, caParses, issuer(), secret.managed(),
+                        null, null, null, null, List.of(), null, false, List.of(), ca != null, caParses, issuer(), secret.managed(),
                         null);
             }
             List<Weakness> weak = new ArrayList<>();
             for (X509Certificate c : chain) {
-                CertificateFacts.weakness(c).ifPresent(w -> weak.add(new Weakness(CertificateFacts.describe(c), w)));
+                CertificateFacts.weakness(c).ifPresent(w -> weak.add(new Weakness(CertificateFacts.describe(c),
+                        CertificateFacts.subject(c), w)));
             }
             return new SecretAssessment(name, List.copyOf(keys), crtKey, keyKey, null, keyProblem, keyMatches,
-                    CertificateFacts.describe(leaf), leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(),
+                    CertificateFacts.describe(leaf), CertificateFacts.subject(leaf), leaf.getNotBefore().toInstant(),
+                    leaf.getNotAfter().toInstant(),
                     HostCoverage.dnsNames(leaf), usages(leaf), ChainCheck.linkedByName(chain), List.copyOf(weak),
                     ca != null, caParses, issuer(), secret.managed(), new ChainBytes(secret.value(crtKey)));
         }

@@ -152,20 +152,21 @@ public record IstioGateway(Resource resource, Map<String, String> selector, bool
             in.error(Code.GW201, path, ShapeReader.describe(t) + " is not a tls settings object");
             return null;
         }
-        // Type errors inside tls are reported as GW201: the block is then not usable as written.
-        Code c = Code.GW201;
+        // A wrong-typed field is reported under the code that judges that field.
         JsonNode certs = t.path("tlsCertificates");
-        List<String> creds = in.texts(t, "credentialNames", path + ".credentialNames", c);
-        List<String> ciphers = in.texts(t, "cipherSuites", path + ".cipherSuites", c);
-        List<String> sans = in.texts(t, "subjectAltNames", path + ".subjectAltNames", c);
-        return new Tls(in.text(t, "mode", path + ".mode", c), in.bool(t, "httpsRedirect", path + ".httpsRedirect", c),
-                in.text(t, "credentialName", path + ".credentialName", c), creds == null ? List.of() : creds,
-                in.text(t, "serverCertificate", path + ".serverCertificate", c),
-                in.text(t, "privateKey", path + ".privateKey", c),
-                in.text(t, "caCertificates", path + ".caCertificates", c), in.text(t, "caCrl", path + ".caCrl", c),
+        List<String> creds = in.texts(t, "credentialNames", path + ".credentialNames", Code.GW302);
+        List<String> ciphers = in.texts(t, "cipherSuites", path + ".cipherSuites", Code.GW213);
+        List<String> sans = in.texts(t, "subjectAltNames", path + ".subjectAltNames", Code.GW207);
+        return new Tls(in.text(t, "mode", path + ".mode", Code.GW204),
+                in.bool(t, "httpsRedirect", path + ".httpsRedirect", Code.GW214),
+                in.text(t, "credentialName", path + ".credentialName", Code.GW302), creds == null ? List.of() : creds,
+                in.text(t, "serverCertificate", path + ".serverCertificate", Code.GW205),
+                in.text(t, "privateKey", path + ".privateKey", Code.GW205),
+                in.text(t, "caCertificates", path + ".caCertificates", Code.GW207),
+                in.text(t, "caCrl", path + ".caCrl", Code.GW215),
                 certs.isArray() ? certs.size() : 0,
-                in.text(t, "minProtocolVersion", path + ".minProtocolVersion", c),
-                in.text(t, "maxProtocolVersion", path + ".maxProtocolVersion", c),
+                in.text(t, "minProtocolVersion", path + ".minProtocolVersion", Code.GW211),
+                in.text(t, "maxProtocolVersion", path + ".maxProtocolVersion", Code.GW211),
                 ciphers == null ? List.of() : ciphers, sans == null ? List.of() : sans);
     }
 }

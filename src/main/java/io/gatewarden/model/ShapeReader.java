@@ -3,6 +3,7 @@ package io.gatewarden.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.diagnostics.Diagnostic;
+import io.gatewarden.diagnostics.Severity;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +11,13 @@ import java.util.List;
 /**
  * Reads fields of a resource's JSON and records a finding, under the code of the rule that
  * owns the field, whenever a value has the wrong type ({@code number: "eighty"}, {@code hosts: 7}).
- * The API server's schema normally catches these; a webhook called directly must not crash on them.
+ * The API server's schema normally catches these; a webhook called directly must not crash on them,
+ * and {@code analyze} (no schema) must report them. They are errors whatever the code's usual
+ * severity: the API server would reject the object.
  */
 public final class ShapeReader {
+    /** What follows the bad value when a string was expected: the fact and the fix. */
+    public static final String NOT_A_STRING = " is not a string: write the value as text (quote it in YAML)";
     private final Resource resource;
     private final List<Diagnostic> errors = new ArrayList<>();
 
@@ -25,7 +30,7 @@ public final class ShapeReader {
     }
 
     public void error(Code code, String path, String message) {
-        errors.add(Diagnostic.of(code, resource, path, message));
+        errors.add(Diagnostic.of(code, resource, path, message).withSeverity(Severity.ERROR));
     }
 
     /** A string field; null when absent or null, recorded as an error when of another type. */
@@ -35,13 +40,17 @@ public final class ShapeReader {
             return null;
         }
         if (!v.isTextual()) {
-            error(code, path, describe(v) + " is not a string");
+            error(code, path, describe(v) + NOT_A_STRING);
             return null;
         }
         return v.asText();
     }
 
-    /** A whole number; also accepts a numeric string such as "443" (YAML quoting), like the API server's int-or-string. */
+    /**
+     * A whole number. A numeric string such as {@code "443"} is a finding too (Istio's port numbers are
+     * integers, not int-or-string: the API server rejects the quotes), but its value is still used, so
+     * the other rules judge the port meant.
+     */
     public Integer integer(JsonNode parent, String field, String path, Code code) {
         JsonNode v = parent.path(field);
         if (v.isMissingNode() || v.isNull()) {
@@ -51,9 +60,11 @@ public final class ShapeReader {
             return v.intValue();
         }
         if (v.isTextual() && v.asText().matches("-?\\d{1,9}")) {
+            error(code, path, describe(v) + " is a string, not a number: write " + v.asText()
+                    + " without quotes (the API server rejects a quoted number here)");
             return Integer.parseInt(v.asText());
         }
-        error(code, path, describe(v) + " is not a whole number");
+        error(code, path, describe(v) + " is not a whole number: write a number such as 443");
         return null;
     }
 
@@ -63,7 +74,7 @@ public final class ShapeReader {
             return false;
         }
         if (!v.isBoolean()) {
-            error(code, path, describe(v) + " is not true or false");
+            error(code, path, describe(v) + " is not true or false: write true or false, unquoted");
             return false;
         }
         return v.booleanValue();
@@ -76,7 +87,7 @@ public final class ShapeReader {
             return null;
         }
         if (!v.isArray()) {
-            error(code, path, describe(v) + " is not a list");
+            error(code, path, describe(v) + " is not a list: write a YAML list, e.g. [a, b] or one \"- item\" per line");
             return List.of();
         }
         List<String> out = new ArrayList<>(v.size());
@@ -85,7 +96,7 @@ public final class ShapeReader {
             if (item.isTextual()) {
                 out.add(item.asText());
             } else {
-                error(code, path + "[" + i + "]", describe(item) + " is not a string");
+                error(code, path + "[" + i + "]", describe(item) + NOT_A_STRING);
             }
         }
         return out;

@@ -108,7 +108,7 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
             if (item.isTextual()) {
                 out.add(new Ref(path + "[" + i + "]", item.asText()));
             } else {
-                in.error(code, path + "[" + i + "]", ShapeReader.describe(item) + " is not a string");
+                in.error(code, path + "[" + i + "]", ShapeReader.describe(item) + ShapeReader.NOT_A_STRING);
             }
         }
         return List.copyOf(out);

@@ -33,6 +33,15 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 public final class CertificateAuthority {
 
     private static final int MAX_COMMON_NAME = 64;
+    /**
+     * Previous CA certificates kept for trust, newest first, at most this many and this many PEM bytes:
+     * they ride in the CA Secret and in every ca.crt, far below the 1 MiB Secret limit. A CA rotates
+     * when a third of its life is left, so with one lifetime at most one predecessor is still valid;
+     * older ones only linger after the lifetime was shortened, and their leaves were re-issued at
+     * the rotations since.
+     */
+    public static final int MAX_PREVIOUS = 4;
+    public static final int MAX_PREVIOUS_PEM_BYTES = 16 * 1024;
     private static final int KEY_CERT_SIGN = 5; // index in X509Certificate.getKeyUsage()
 
     private final X509Certificate certificate;
@@ -48,7 +57,7 @@ public final class CertificateAuthority {
         this.certificate = certificate;
         this.key = key;
         this.chain = List.copyOf(chain);
-        this.previous = List.copyOf(previous);
+        this.previous = bounded(previous);
         this.signatureAlgorithm = X509Support.signatureAlgorithm(certificate.getPublicKey());
         this.subjectKeyId = X509Support.subjectKeyId(certificate);
         this.fingerprint = X509Support.fingerprint(certificate);
@@ -139,7 +148,10 @@ public final class CertificateAuthority {
         return chain;
     }
 
-    /** Older CA certificates kept for trust during a CA rotation, newest first, expired ones included. */
+    /**
+     * Older CA certificates kept for trust during a CA rotation, newest first, expired ones included
+     * (until the next rotation drops them), at most {@link #MAX_PREVIOUS} and {@link #MAX_PREVIOUS_PEM_BYTES}.
+     */
     public List<X509Certificate> previous() {
         return previous;
     }
@@ -217,6 +229,20 @@ public final class CertificateAuthority {
         }
         X509Certificate cert = X509Support.sign(builder, pair.getPrivate(), algorithm.signatureAlgorithm());
         return new CertificateAuthority(cert, pair.getPrivate(), List.of(), previous);
+    }
+
+    /** The newest previous certificates within {@link #MAX_PREVIOUS} and {@link #MAX_PREVIOUS_PEM_BYTES}. */
+    private static List<X509Certificate> bounded(List<X509Certificate> previous) {
+        List<X509Certificate> kept = new ArrayList<>();
+        int bytes = 0;
+        for (X509Certificate c : previous) {
+            bytes += Pem.encode(c).length();
+            if (kept.size() == MAX_PREVIOUS || bytes > MAX_PREVIOUS_PEM_BYTES) {
+                break;
+            }
+            kept.add(c);
+        }
+        return List.copyOf(kept);
     }
 
     private static byte[] encoded(X500Name name) {

@@ -59,7 +59,7 @@ public final class CertificateFacts {
     }
 
     /** "CN=..." when the subject has a common name, otherwise the full RFC 2253 subject. */
-    static String subject(X509Certificate cert) {
+    public static String subject(X509Certificate cert) {
         X500Principal principal = cert.getSubjectX500Principal();
         try {
             RDN[] cns = X500Name.getInstance(principal.getEncoded()).getRDNs(BCStyle.CN);

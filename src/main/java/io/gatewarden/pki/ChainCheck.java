@@ -17,11 +17,26 @@ public final class ChainCheck {
     private ChainCheck() {
     }
 
+    /**
+     * One broken link: what is wrong and, when the rest of the file tells, why (in parentheses, with
+     * its leading space; empty otherwise).
+     */
+    public record Problem(String what, String why) {
+        public String text() {
+            return what + why;
+        }
+    }
+
     /** Human-readable problems, empty when the chain is fine. */
     public static List<String> problems(List<X509Certificate> chain) {
-        List<String> problems = new ArrayList<>();
+        return check(chain).stream().map(Problem::text).toList();
+    }
+
+    /** The problems with their explanations apart, for messages that must be short. */
+    public static List<Problem> check(List<X509Certificate> chain) {
+        List<Problem> problems = new ArrayList<>();
         if (chain == null || chain.isEmpty()) {
-            problems.add("no certificate in the chain");
+            problems.add(new Problem("no certificate in the chain", ""));
             return problems;
         }
 
@@ -31,8 +46,8 @@ public final class ChainCheck {
         if (isCa(first)) {
             for (int i = 1; i < chain.size(); i++) {
                 if (!isCa(chain.get(i))) {
-                    problems.add(label(0, first) + " is a CA certificate but " + label(i, chain.get(i))
-                            + " is not: the server (leaf) certificate must come first");
+                    problems.add(new Problem(label(0, first) + " is a CA certificate but " + label(i, chain.get(i))
+                            + " is not", ": the server (leaf) certificate must come first"));
                     return problems;
                 }
             }
@@ -42,7 +57,7 @@ public final class ChainCheck {
             X509Certificate cert = chain.get(i);
             X509Certificate next = chain.get(i + 1);
             if (!issuedBy(cert, next)) {
-                problems.add(label(i, cert) + " is not issued by " + label(i + 1, next) + hint(chain, i));
+                problems.add(new Problem(label(i, cert) + " is not issued by " + label(i + 1, next), hint(chain, i)));
             }
         }
         return problems;

@@ -2,6 +2,7 @@ package io.gatewarden.rules;
 
 import io.gatewarden.diagnostics.Code;
 import io.gatewarden.facts.SecretAssessment;
+import io.gatewarden.pki.ChainCheck;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -19,10 +20,14 @@ final class CredentialInspection {
     }
 
     /**
-     * @param fact what is wrong, e.g. "certificate ... is expired at ..."
-     * @param fix  what the user should do about it; a caller replaces it when Gatewarden fixes it
+     * @param fact      what is wrong, e.g. "certificate ... is expired at ..."
+     * @param fix       what the user should do about it; a caller replaces it when Gatewarden fixes it
+     * @param briefFact the fact in fewer words (no serial numbers, no explanations), for cut places
      */
-    record Problem(Code code, String fact, String fix) {
+    record Problem(Code code, String fact, String fix, String briefFact) {
+        Problem(Code code, String fact, String fix) {
+            this(code, fact, fix, fact);
+        }
     }
 
     /**
@@ -52,27 +57,29 @@ final class CredentialInspection {
             problems.add(new Problem(Code.GW307, a.keyKey() + " is not the private key of certificate " + a.leaf()
                     + " in " + a.crtKey(), "put the matching key and certificate in the same secret"));
         }
-        for (String p : a.chainProblems()) {
-            problems.add(new Problem(Code.GW309, a.crtKey() + ": " + p,
-                    a.crtKey() + " must hold the leaf certificate first, then each issuer in order"));
+        for (ChainCheck.Problem p : a.chainProblems()) {
+            problems.add(new Problem(Code.GW309, a.crtKey() + ": " + p.text(),
+                    a.crtKey() + " must hold the leaf certificate first, then each issuer in order",
+                    a.crtKey() + ": " + p.what()));
         }
         for (SecretAssessment.Weakness w : a.weaknesses()) {
             problems.add(new Problem(Code.GW313, "certificate " + w.certificate() + " is weak, clients may refuse it: "
-                    + w.reason(), "reissue it with a stronger key or signature"));
+                    + w.reason(), "reissue it with a stronger key or signature",
+                    "certificate " + w.subject() + " is weak: " + w.reason()));
         }
-        if (now.isAfter(a.notAfter())) {
-            problems.add(new Problem(Code.GW306, "certificate " + a.leaf() + " in " + a.crtKey() + " is expired at "
-                    + a.notAfter(), "replace it with a current certificate"));
-        } else if (now.isBefore(a.notBefore())) {
-            problems.add(new Problem(Code.GW306, "certificate " + a.leaf() + " in " + a.crtKey()
-                    + " is not valid before " + a.notBefore(), "replace it with a current certificate"));
+        String validity = now.isAfter(a.notAfter()) ? " is expired at " + a.notAfter()
+                : now.isBefore(a.notBefore()) ? " is not valid before " + a.notBefore() : null;
+        if (validity != null) {
+            problems.add(new Problem(Code.GW306, "certificate " + a.leaf() + " in " + a.crtKey() + validity,
+                    "replace it with a current certificate", "certificate " + a.leafSubject() + " in " + a.crtKey()
+                    + validity));
         } else if (!renewedByGatewarden && a.notAfter().isBefore(now.plus(expiryWarning))) {
-            long days = Duration.between(now, a.notAfter()).toDays();
-            problems.add(new Problem(Code.GW311, "certificate " + a.leaf() + " expires at " + a.notAfter()
-                    + " (in " + days + " days)", a.managed()
-                    ? "Gatewarden manages this secret but provisioning is off (gatewarden.certificates.provision), "
-                            + "so nothing renews it: turn provisioning on, or renew it yourself"
-                    : "renew it, or let Gatewarden manage this secret"));
+            String expires = " expires at " + a.notAfter() + " (in " + Duration.between(now, a.notAfter()).toDays()
+                    + " days)";
+            problems.add(new Problem(Code.GW311, "certificate " + a.leaf() + expires, a.managed()
+                    ? "provisioning is off, so nothing renews it: renew it, or set "
+                            + "gatewarden.certificates.provision=true"
+                    : "renew it, or let Gatewarden manage this secret", "certificate " + a.leafSubject() + expires));
         }
         return problems;
     }

@@ -85,8 +85,9 @@ public final class CredentialRules implements Rule {
         String prefix = "secret " + ref.namespace() + "/" + ref.secretName() + " ";
         String reissue = "Gatewarden manages this secret and will re-issue it" + renewal.map(why -> " (" + why.label() + ")").orElse("");
         for (CredentialInspection.Problem p : problems) {
-            out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.fact() + "; "
-                    + (reissued ? reissue : p.fix())), reissued));
+            String fix = "; " + (reissued ? reissue : p.fix());
+            out.add(demote(Diagnostic.of(p.code(), r, ref.field(), prefix + p.fact() + fix)
+                    .withBrief(prefix + p.briefFact() + fix), reissued));
         }
         if (assessment.parsed() && assessment.keyProblem() == null) {
             List<String> uncovered = ref.dnsNames().stream()
@@ -94,8 +95,8 @@ public final class CredentialRules implements Rule {
             if (!uncovered.isEmpty()) {
                 out.add(demote(Diagnostic.of(Code.GW308, r, ref.field(), prefix + "has a certificate for "
                         + (assessment.dnsNames().isEmpty() ? "no DNS names (no subjectAltName)" : assessment.dnsNames())
-                        + ", which does not cover " + uncovered + "; clients using that SNI get a name mismatch: "
-                        + (reissued ? reissue : "reissue it with those names or a matching wildcard")), reissued));
+                        + ", which does not cover " + uncovered, "; clients using that SNI get a name mismatch",
+                        ": " + (reissued ? reissue : "reissue it with those names or a matching wildcard")), reissued));
             }
         }
         if (ref.mutual() && !assessment.caPresent()

@@ -62,10 +62,10 @@ public final class DestinationRuleRules implements Rule {
             if (tls.hasCredentialName()) {
                 if (!selector) {
                     out.add(Diagnostic.of(Code.EG608, resource, tls.path() + ".credentialName", "credentialName \""
-                            + tls.credentialName() + "\" without spec.workloadSelector: sidecars ignore credentialName "
-                            + "and send the traffic to " + host(dr) + " without this client certificate (plaintext if "
-                            + "nothing else originates TLS); add workloadSelector.matchLabels selecting the egress "
-                            + "gateway pods, and keep this DestinationRule in the gateway's namespace"));
+                            + tls.credentialName() + "\" without spec.workloadSelector", ": sidecars ignore "
+                            + "credentialName and send the traffic to " + host(dr) + " without this client certificate "
+                            + "(plaintext if nothing else originates TLS)", "; add workloadSelector.matchLabels "
+                            + "selecting the egress gateway pods, and keep this DestinationRule in the gateway's namespace"));
                 } else if (credentialSample == null) {
                     credentialSample = tls.credentialName();
                 }
@@ -84,11 +84,11 @@ public final class DestinationRuleRules implements Rule {
         String mode = tls.modeUpper();
         if (tls.insecureSkipVerify()) {
             out.add(Diagnostic.of(Code.EG606, dr.resource(), tls.path() + ".insecureSkipVerify",
-                    "insecureSkipVerify is true: the proxy originating TLS (" + mode + ") to " + host(dr)
-                            + " accepts any server certificate, so anyone on the path can impersonate the server; "
-                            + "remove insecureSkipVerify" + (ca || credentialApplies ? ""
-                            : " and set caCertificates to the CA bundle that signs the server's certificate, or "
-                            + "credentialName with a workloadSelector and a <name>" + Demands.CA_SUFFIX + " secret")));
+                    "insecureSkipVerify is true", ": the proxy originating TLS (" + mode + ") to " + host(dr)
+                            + " accepts any server certificate, so anyone on the path can impersonate the server",
+                    "; remove insecureSkipVerify" + (ca || credentialApplies ? ""
+                            : " and set caCertificates to the server's CA bundle, or credentialName with a "
+                            + "workloadSelector and a <name>" + Demands.CA_SUFFIX + " secret")));
             return;
         }
         if (ca || credentialApplies) {
@@ -98,10 +98,10 @@ public final class DestinationRuleRules implements Rule {
                 ? " (credentialName \"" + tls.credentialName() + "\" does not count: without a workloadSelector "
                 + "sidecars ignore it)" : "";
         out.add(Diagnostic.of(Code.EG606, dr.resource(), tls.path() + ".caCertificates", "tls.mode " + mode
-                + " without caCertificates" + ignored + ": the proxy checks the server certificate of " + host(dr)
+                + " without caCertificates", ignored + ": the proxy checks the server certificate of " + host(dr)
                 + " only against its system trust store when VERIFY_CERTIFICATE_AT_CLIENT is on, otherwise not "
-                + "at all; set caCertificates to the CA bundle that signs the server's certificate, or use "
-                + "credentialName with a workloadSelector and a <name>" + Demands.CA_SUFFIX + " secret"));
+                + "at all", "; set caCertificates to the server's CA bundle, or use credentialName with a "
+                + "workloadSelector and a <name>" + Demands.CA_SUFFIX + " secret"));
     }
 
     /** EG607. */
@@ -148,22 +148,20 @@ public final class DestinationRuleRules implements Rule {
                         .add(w.kind() + " " + w.namespace() + "/" + w.name());
             }
         }
-        String labels = labels(selector);
-        StringBuilder msg = new StringBuilder("workloadSelector ").append(labels).append(" matches no pod in namespace ")
-                .append(ns).append(", the only namespace it selects in");
+        String fact = "workloadSelector " + labels(selector) + " matches no pod in namespace " + ns;
         if (!elsewhere.isEmpty()) {
             List<String> names = new ArrayList<>();
             elsewhere.values().forEach(names::addAll);
-            msg.append("; pods with these labels run in namespace ").append(String.join(", ", Messages.limit(elsewhere.keySet())))
-                    .append(" (").append(String.join(", ", Messages.limit(names))).append("), but workload selectors do not "
-                            + "cross namespaces, so no proxy uses credentialName \"").append(credentialName)
-                    .append("\": create this DestinationRule in ").append(elsewhere.firstKey())
-                    .append(", with its credential secret there");
+            out.add(Diagnostic.of(Code.EG608, dr.resource(), "spec.workloadSelector", fact, ", the only namespace it "
+                    + "selects in; pods with these labels run in namespace " + String.join(", ", Messages.limit(elsewhere.keySet()))
+                    + " (" + String.join(", ", Messages.limit(names)) + "), but workload selectors do not cross namespaces, so "
+                    + "no proxy uses credentialName \"" + credentialName + "\"", ": create this DestinationRule in "
+                    + elsewhere.firstKey() + ", with its credential secret there"));
         } else {
-            msg.append(", so no proxy applies this rule and credentialName \"").append(credentialName)
-                    .append("\" is never used: correct matchLabels to the labels of the egress gateway pods");
+            out.add(Diagnostic.of(Code.EG608, dr.resource(), "spec.workloadSelector", fact, ", the only namespace it "
+                    + "selects in, so no proxy applies this rule and credentialName \"" + credentialName
+                    + "\" is never used", ": correct matchLabels to the labels of the egress gateway pods"));
         }
-        out.add(Diagnostic.of(Code.EG608, dr.resource(), "spec.workloadSelector", msg.toString()));
     }
 
     private static String host(DestinationRule dr) {

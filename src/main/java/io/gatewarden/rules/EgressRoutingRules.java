@@ -99,9 +99,9 @@ public final class EgressRoutingRules implements Rule {
         for (String h : involved) {
             if (!idx.declared(h, Visibility.routesOf(vs.exportTo(), ns))) {
                 out.add(Diagnostic.of(Code.EG611, resource, hostPaths.get(h), "external host \"" + h + "\" is routed "
-                        + "through an egress gateway, but no ServiceEntry visible here declares it, so Istio has no service for it "
-                        + "(with outboundTrafficPolicy REGISTRY_ONLY the gateway cannot reach it): add a ServiceEntry "
-                        + "with hosts: [" + h + "], location: MESH_EXTERNAL and its ports"));
+                        + "through an egress gateway, but no ServiceEntry visible here declares it", ", so Istio has no "
+                        + "service for it (with outboundTrafficPolicy REGISTRY_ONLY the gateway cannot reach it)", ": add a "
+                        + "ServiceEntry with hosts: [" + h + "], location: MESH_EXTERNAL and its ports"));
             }
         }
     }
@@ -145,13 +145,14 @@ public final class EgressRoutingRules implements Rule {
                     refs.add(relativeRef(gw, ns));
                 }
                 String ref = refs.get(0);
+                String bound = "no VirtualService bound to " + String.join(" or ", Messages.limit(names));
+                String fix = ": add a VirtualService bound to " + ref + " with a route to "
+                        + (missing.size() == 1 ? missing.get(0) : "the external host");
                 out.add(Diagnostic.of(Code.EG611, vs.resource(), d.path(), "sidecars send the traffic for "
-                        + Messages.quoted(Messages.limit(missing)) + " to the egress gateway Service " + svc + ", but no VirtualService "
-                        + "bound to " + String.join(" or ", Messages.limit(names)) + " has a route for "
-                        + (missing.size() == 1 ? "that host" : "these hosts") + ", so the egress gateway receives the "
-                        + "traffic and has no route for it: bind a VirtualService to the Gateway (spec.gateways: ["
-                        + ref + "]) with a route matching gateways: [" + ref + "] whose destination is "
-                        + (missing.size() == 1 ? missing.get(0) : "the external host")));
+                        + Messages.quoted(Messages.limit(missing)) + " to the egress gateway Service " + svc + ", but " + bound
+                        + " has a route for " + (missing.size() == 1 ? "that host" : "these hosts") + ", so the egress "
+                        + "gateway receives the traffic and has no route for it (the route must match gateways: ["
+                        + ref + "])" + fix).withBrief(bound + " routes " + Messages.quoted(Messages.limit(missing)) + fix));
             }
         }
     }
@@ -203,12 +204,13 @@ public final class EgressRoutingRules implements Rule {
             String[] svcNsName = svc.split("/", 2);
             String fqdn = svcNsName[1] + "." + svcNsName[0] + Hosts.CLUSTER_SUFFIX;
             Set<String> hosts = e.getValue();
+            String fix = ": " + (meshListed ? "" : "add mesh to spec.gateways and ") + "add a route matching "
+                    + "gateways: [mesh] with destination host " + fqdn;
             out.add(Diagnostic.of(Code.EG611, vs.resource(), e.getKey(), "routes " + Messages.quoted(Messages.limit(hosts))
                     + " onward at the egress Gateway " + gw + ", but no VirtualService bound to mesh sends "
                     + (hosts.size() == 1 ? "that host" : "these hosts") + " to an egress gateway Service, so "
-                    + "sidecars send the traffic straight out, skipping the egress gateway: "
-                    + (meshListed ? "" : "add mesh to spec.gateways and ") + "add a route matching gateways: [mesh] "
-                    + "with destination host " + fqdn + " (Service " + svc + ")"));
+                    + "sidecars send the traffic straight out, skipping the egress gateway (Service " + svc + ")" + fix)
+                    .withBrief("no mesh route sends " + Messages.quoted(Messages.limit(hosts)) + " to an egress gateway Service" + fix));
         }
     }
 

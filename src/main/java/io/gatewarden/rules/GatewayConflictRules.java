@@ -144,11 +144,12 @@ public final class GatewayConflictRules implements Rule {
                 if (others.isEmpty()) {
                     continue;
                 }
+                String fact = "credential \"" + credential.getValue() + "\" is also used by " + others.describe();
+                String fix = "; use one Gateway per certificate, or merge the servers into one Gateway";
                 out.add(Diagnostic.of(Code.GW402, gw.resource(), server.path() + ".tls." + credential.getKey(),
-                        "credential \"" + credential.getValue() + "\" is also used by " + others.describe()
-                                + " on the same gateway workload: clients reuse one HTTP/2 connection for every host "
-                                + "of the certificate and get 404s for the hosts of the other Gateway; use one "
-                                + "Gateway per certificate, or merge the servers into one Gateway"));
+                        fact + " on the same gateway workload: clients reuse one HTTP/2 connection for every host of "
+                                + "the certificate and get 404s for the hosts of the other Gateway" + fix)
+                        .withBrief(fact + ": HTTP/2 reuse gives 404s" + fix));
             }
         }
     }
@@ -172,18 +173,17 @@ public final class GatewayConflictRules implements Rule {
             if (exposure.ports.contains(number)) {
                 continue;
             }
-            String message;
+            String field = server.path() + ".port.number";
             if (exposure.services.isEmpty()) {
-                message = "port " + number + " is not reachable: no Service selects the gateway workload "
-                        + exposure.workloadNames() + "; create a Service with a selector matching its labels that "
-                        + "exposes port " + number;
+                out.add(Diagnostic.of(Code.GW403, gw.resource(), field, "port " + number + " is not reachable: no "
+                        + "Service selects the gateway workload", " " + exposure.workloadNames(), "; create a Service "
+                        + "with a selector matching its labels that exposes port " + number));
             } else {
-                message = "port " + number + " is not exposed by " + exposure.serviceNames()
-                        + ", which select" + (exposure.services.size() == 1 ? "s" : "")
-                        + " the gateway workload (ports " + exposure.servicePorts() + "): add port " + number
-                        + " (port or targetPort) to the Service, or change the server port to one it exposes";
+                out.add(Diagnostic.of(Code.GW403, gw.resource(), field, "port " + number + " is not exposed by "
+                        + exposure.serviceNames(), ", which select" + (exposure.services.size() == 1 ? "s" : "")
+                        + " the gateway workload (ports " + exposure.servicePorts() + ")", ": add port " + number
+                        + " (port or targetPort) to the Service, or change the server port to one it exposes"));
             }
-            out.add(Diagnostic.of(Code.GW403, gw.resource(), server.path() + ".port.number", message));
         }
     }
 

@@ -34,8 +34,13 @@ final class GatewayFindings {
     }
 
     void add(Code code, String field, String message) {
+        add(code, field, message, null);
+    }
+
+    /** With a short form for cut places (see {@link Diagnostic#brief()}). */
+    void add(Code code, String field, String message, String brief) {
         if (!explained.contains(code + " " + field)) {
-            out.add(Diagnostic.of(code, resource, field, message));
+            out.add(Diagnostic.of(code, resource, field, message).withBrief(brief));
         }
     }
 }

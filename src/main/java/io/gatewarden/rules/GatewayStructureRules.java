@@ -39,7 +39,10 @@ public final class GatewayStructureRules implements Rule {
 
     @Override
     public Set<Code> codes() {
-        return Set.of(Code.GW101, Code.GW102, Code.GW103, Code.GW104, Code.GW105, Code.GW106, Code.GW107, Code.GW108, Code.GW109, Code.GW201);
+        // Its own codes, and those of the fields whose wrong types the model's parse reports (emitted here).
+        return Set.of(Code.GW101, Code.GW102, Code.GW103, Code.GW104, Code.GW105, Code.GW106, Code.GW107, Code.GW108,
+                Code.GW109, Code.GW201, Code.GW204, Code.GW205, Code.GW207, Code.GW211, Code.GW213, Code.GW214,
+                Code.GW215, Code.GW302);
     }
 
     @Override

@@ -70,10 +70,11 @@ public final class MeshHostRules implements Rule {
                 }
                 String host = mine.written().value();
                 out.add(Diagnostic.of(Code.RT508, resource, mine.written().path(), "host \"" + host + "\""
-                        + (host.equals(mine.host()) ? "" : " (" + mine.host() + ")") + " is also claimed by mesh "
-                        + "VirtualService " + other.ref() + ", visible in "
-                        + mine.visibility().common(other.visibility()).describe() + " too: sidecars use one "
-                        + "VirtualService per host and ignore the other's routes; merge them, or narrow exportTo"));
+                                + (host.equals(mine.host()) ? "" : " (" + mine.host() + ")") + " is also claimed by mesh "
+                                + "VirtualService " + other.ref(),
+                        ", visible in " + mine.visibility().common(other.visibility()).describe() + " too: sidecars "
+                                + "use one VirtualService per host and ignore the other's routes",
+                        "; merge them into one VirtualService, or narrow exportTo"));
                 break;
             }
         }

@@ -79,7 +79,7 @@ public final class OriginationCredentialRules implements Rule {
     /** The MUTUAL half: the client certificate and key. */
     private static void clientCertificate(Resource resource, CredentialRef ref, Optional<SecretData> secret, Facts facts,
                                           List<Diagnostic> out) {
-        String where = ref.namespace() + ", where the pods selected by spec.workloadSelector run";
+        String where = ", where the pods selected by spec.workloadSelector run";
         if (secret.isPresent()) {
             SecretData s = secret.get();
             if (facts.assessment(s).crtKey() == null && !s.managed()) {
@@ -98,13 +98,13 @@ public final class OriginationCredentialRules implements Rule {
         }
         if (facts.settings().provisioning() && !ref.dnsNames().isEmpty()) {
             out.add(Diagnostic.of(Code.EG609, resource, ref.field(), "client secret " + ref.secretName()
-                    + " does not exist in " + where + "; Gatewarden will provision it with a client certificate for "
-                    + ref.dnsNames().get(0) + ", signed by Gatewarden's CA, which the server must trust for client certificates")
-                    .withSeverity(Severity.INFO));
+                    + " does not exist in " + ref.namespace(), where + "; it will hold a client certificate for "
+                    + ref.dnsNames().get(0), "; Gatewarden will provision it, signed by its CA: make the server trust "
+                    + "that CA").withSeverity(Severity.INFO));
         } else {
             out.add(Diagnostic.of(Code.EG609, resource, ref.field(), "client secret " + ref.secretName()
-                    + " not found in " + where + "; create a kubernetes.io/tls secret there with the client "
-                    + "certificate (tls.crt) and key (tls.key) the server expects"
+                    + " not found in " + ref.namespace() + where + "; create a kubernetes.io/tls secret there with the "
+                    + "client certificate (tls.crt) and key (tls.key) the server expects"
                     + (facts.settings().provisioning() ? "" : ", or turn on Gatewarden provisioning")));
         }
     }

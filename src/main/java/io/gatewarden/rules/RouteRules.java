@@ -146,18 +146,18 @@ public final class RouteRules implements Rule {
             }
         }
         String gwRef = "Gateway " + gwNs + "/" + gw.resource().name();
-        String msg;
         if (!hiddenMatches.isEmpty()) {
-            msg = "the VirtualService hosts match " + gwRef + " only through [" + Messages.quoted(Messages.limit(hiddenMatches)) + "]"
-                    + ", which namespace " + vsNs + " may not use, so its routes never attach: move the "
-                    + "VirtualService to the namespace the host names, or change the host's namespace prefix to */";
+            out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), "the VirtualService hosts match " + gwRef
+                    + " only through " + ("[" + Messages.quoted(Messages.limit(hiddenMatches)) + "]") + ", which namespace " + vsNs + " may not use",
+                    ", so its routes never attach", ": move the VirtualService to the host's namespace, or change "
+                    + "the host's prefix to */"));
         } else {
-            msg = "none of the hosts [" + Messages.quoted(Messages.limit(vs.hostNames())) + "]" + " matches a host of " + gwRef
-                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", Messages.limit(all)) + ")")
-                    + ", so its routes never attach to that gateway: add a matching host to the VirtualService, "
-                    + "or add the host to a server of the Gateway";
+            out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), "none of the hosts "
+                    + ("[" + Messages.quoted(Messages.limit(vs.hostNames())) + "]") + " matches a host of " + gwRef
+                    + (all.isEmpty() ? " (it has no server hosts)" : " (" + String.join(", ", Messages.limit(all)) + ")"),
+                    ", so its routes never attach to that gateway", ": add a matching host to the VirtualService, "
+                    + "or add the host to a server of the Gateway"));
         }
-        out.add(Diagnostic.of(Code.RT502, vs.resource(), ref.path(), msg));
     }
 
     /** RT504. */
@@ -179,12 +179,14 @@ public final class RouteRules implements Rule {
             for (String host : server.hosts()) {
                 Hosts.GatewayHost gh = Hosts.GatewayHost.parse(host);
                 if (gh.visibleFrom(vsNs, gwNs) && vsHosts.intersectsAny(gh.dnsName())) {
-                    out.add(Diagnostic.of(Code.RT504, vs.resource(), ref.path(),
-                            "Gateway " + gwNs + "/" + gw.resource().name() + " " + server.path()
-                                    + " passes TLS through (tls.mode " + mode + ") for host \"" + host
-                                    + "\", but this VirtualService has no tls routes, so that traffic is dropped: "
-                                    + "add a tls route matching sniHosts, or terminate TLS on the server "
-                                    + "(tls.mode SIMPLE with a credentialName)"));
+                    String gwRef = "Gateway " + gwNs + "/" + gw.resource().name();
+                    String fix = ": add a tls route matching sniHosts, or terminate TLS on the server (tls.mode SIMPLE "
+                            + "with a credentialName)";
+                    out.add(Diagnostic.of(Code.RT504, vs.resource(), ref.path(), gwRef + " " + server.path()
+                            + " passes TLS through (tls.mode " + mode + ") for host \"" + host + "\", but this "
+                            + "VirtualService has no tls routes, so that traffic is dropped" + fix)
+                            .withBrief("no tls route for host \"" + host + "\", which " + gwRef + " passes through"
+                                    + fix));
                     return;
                 }
             }
@@ -232,8 +234,7 @@ public final class RouteRules implements Rule {
                     String host = ServiceRegistry.qualifiedHost(d.host(), vsNs);
                     ServiceRegistry.Lookup found = known.registry.lookup(host, from);
                     if (!found.found()) {
-                        out.add(Diagnostic.of(Code.RT506, vs.resource(), d.path(),
-                                unknownDestination(d, host, vsNs, from, found, known.registry)));
+                        out.add(unknownDestination(vs, d, host, from, found, known.registry));
                     } else if (d.port() != null && !found.ports().contains(d.port())) {
                         out.add(Diagnostic.of(Code.RT507, vs.resource(), d.portPath(), unknownPort(d, found)));
                     }
@@ -242,43 +243,45 @@ public final class RouteRules implements Rule {
         }
     }
 
-    /** RT506's message: what the host is taken for, and the likeliest fix. */
-    private static String unknownDestination(VirtualService.Destination d, String host, String vsNs, Visibility from,
-                                             ServiceRegistry.Lookup found, ServiceRegistry registry) {
-        StringBuilder msg = new StringBuilder("destination host \"" + d.host() + "\"");
-        if (!host.equals(HostSet.norm(d.host()))) {
-            msg.append(" (").append(host).append(')');
-        }
-        String where = from.everywhere() ? "every namespace (its exportTo)" : from.describe()
-                + (from.scopes().equals(Set.of(vsNs)) ? "" : " (its exportTo)");
+    /** RT506: what the host is taken for, where it was looked up, and the likeliest fix. */
+    private static Diagnostic unknownDestination(VirtualService vs, VirtualService.Destination d, String host,
+                                                 Visibility from, ServiceRegistry.Lookup found,
+                                                 ServiceRegistry registry) {
+        String vsNs = vs.resource().namespace();
+        String named = "destination host \"" + d.host() + "\""
+                + (host.equals(HostSet.norm(d.host())) ? "" : " (" + host + ")");
+        String where = from.everywhere() ? "every namespace" : from.describe();
+        String exported = from.scopes().equals(Set.of(vsNs)) ? "" : " (the VirtualService's exportTo)";
         if (!found.hidden().isEmpty()) {
             ServiceRegistry.Declaration h = found.hidden().get(0);
-            return msg.append(" is declared only by ").append(h.ref()).append(", visible in ")
-                    .append(h.visibility().describe()).append(" (").append(h.isService()
-                            ? "annotation " + Visibility.SERVICE_ANNOTATION : "spec.exportTo")
-                    .append("), not in ").append(where).append(" where this route is looked up: export it there")
-                    .toString();
+            return Diagnostic.of(Code.RT506, vs.resource(), d.path(), named + " is declared only by " + h.ref()
+                            + ", not visible in " + where,
+                    " where this route is looked up" + exported + ": it is exported to " + h.visibility().describe()
+                            + " (" + (h.isService() ? "annotation " + Visibility.SERVICE_ANNOTATION : "spec.exportTo") + ")",
+                    "; export it there, or route from a namespace that sees it");
         }
-        msg.append(" matches no Service and no ServiceEntry host visible from ").append(where);
+        String fact = named + " matches no Service or ServiceEntry";
+        String visible = " visible from " + where + exported;
         String[] labels = host.split("\\.");
         if (!host.endsWith(Hosts.CLUSTER_SUFFIX) && labels.length >= 2 && labels.length <= 3
                 && registry.serviceNamespaces(labels[0]).contains(labels[1])) {
-            String fqdn = labels[0] + "." + labels[1] + Hosts.CLUSTER_SUFFIX;
-            return msg.append("; Istio expands only names without dots, so this is not Service ").append(labels[1])
-                    .append('/').append(labels[0]).append(": write ").append(fqdn).toString();
+            return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible + "; Istio expands only names "
+                    + "without dots, so this is not Service " + labels[1] + "/" + labels[0],
+                    ": write " + labels[0] + "." + labels[1] + Hosts.CLUSTER_SUFFIX);
         }
         if (host.endsWith(Hosts.CLUSTER_SUFFIX) && labels.length == 5) {
             TreeSet<String> elsewhere = new TreeSet<>(registry.serviceNamespaces(labels[0]));
             elsewhere.remove(labels[1]);
             if (!elsewhere.isEmpty()) {
-                return msg.append("; a Service ").append(labels[0]).append(" exists in namespace ")
-                        .append(String.join(", ", Messages.limit(elsewhere))).append(": write ").append(labels[0])
-                        .append('.').append(elsewhere.first()).append(Hosts.CLUSTER_SUFFIX).toString();
+                return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible + "; a Service " + labels[0]
+                                + " exists in namespace " + String.join(", ", Messages.limit(elsewhere)),
+                        ": write " + labels[0] + "." + elsewhere.first() + Hosts.CLUSTER_SUFFIX);
             }
-            return msg.append(": create Service ").append(labels[1]).append('/').append(labels[0])
-                    .append(", correct the host, or declare it with a ServiceEntry").toString();
+            return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible, ": create Service "
+                    + labels[1] + "/" + labels[0] + ", correct the host, or declare it with a ServiceEntry");
         }
-        return msg.append(": declare the external host with a ServiceEntry, or correct the host").toString();
+        return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible,
+                ": declare the external host with a ServiceEntry, or correct the host");
     }
 
     /** RT507's message. */

@@ -246,8 +246,10 @@ public final class ServerTlsRules implements Rule {
                 String where = suite.equals(entry) ? "" : " in group " + Messages.quote(entry);
                 Integer first = firstAt.putIfAbsent(suite, k);
                 if (!CIPHER_SUITES.contains(suite)) {
-                    f.add(Code.GW213, field, "cipher suite " + Messages.quote(suite) + where + " is not one Istio "
-                            + "supports, so it is ignored: use a BoringSSL name such as ECDHE-RSA-AES128-GCM-SHA256");
+                    String rest = " is not one Istio supports, so it is ignored: use a BoringSSL name such as "
+                            + "ECDHE-RSA-AES128-GCM-SHA256";
+                    f.add(Code.GW213, field, "cipher suite " + Messages.quote(suite) + where + rest,
+                            "cipher suite " + Messages.quote(suite) + rest);
                 } else if (first != null) {
                     f.add(Code.GW213, field, "cipher suite " + Messages.quote(suite) + where + " is already listed "
                             + "at cipherSuites[" + first + "]: remove the duplicate");

@@ -182,10 +182,10 @@ public final class ServiceEntryRules implements Rule {
                 String what = protocol.isEmpty() ? port + " has no protocol (so it may be treated as TCP)"
                         : port + " is TCP";
                 out.add(Diagnostic.of(Code.EG605, r, protocol.isEmpty() ? p.path() : p.path() + ".protocol",
-                        what + " and spec.addresses is empty: without addresses the sidecar cannot tell this TCP "
+                        what + " and spec.addresses is empty", ": without addresses the sidecar cannot tell this TCP "
                                 + "traffic apart by IP, so it is mixed up with other TCP traffic on "
-                                + (p.number() == null ? "the port" : "port " + p.number())
-                                + "; add the service's IPs or CIDR ranges to spec.addresses, or use a protocol "
+                                + (p.number() == null ? "the port" : "port " + p.number()),
+                        "; add the service's IPs or CIDR ranges to spec.addresses, or use a protocol "
                                 + "with host-based routing (HTTP, HTTPS or TLS)"));
             }
         }
@@ -238,10 +238,9 @@ public final class ServiceEntryRules implements Rule {
             }
             out.add(Diagnostic.of(Code.EG612, r, protocol.isEmpty() ? p.path() : p.path() + ".protocol",
                     "host \"" + host + "\" port " + p.number() + " is declared " + shown(protocol) + " here but "
-                            + shown(other.protocol()) + " by ServiceEntry " + other.ref() + " " + other.path()
-                            + ": Istio uses only one of the declarations, so traffic may be handled as the wrong "
-                            + "protocol; declare the same protocol in both, or keep the host and port in one "
-                            + "ServiceEntry"));
+                            + shown(other.protocol()) + " by ServiceEntry " + other.ref() + " " + other.path(),
+                    ": Istio uses only one of the declarations, so traffic may be handled as the wrong protocol",
+                    "; declare the same protocol in both, or keep the host and port in one ServiceEntry"));
         }
     }
 

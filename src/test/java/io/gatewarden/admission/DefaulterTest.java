@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.zjsonpatch.JsonPatch;
+import io.gatewarden.GoldenCorpus;
 import io.gatewarden.admission.Defaulter.Change;
 import io.gatewarden.cli.Analysis;
-import io.gatewarden.cli.AnalyzeOptions;
 import io.gatewarden.cli.ManifestReader;
 import io.gatewarden.cluster.StaticClusterView;
 import io.gatewarden.demands.Demands;
@@ -22,17 +22,12 @@ import io.gatewarden.facts.RuleSettings;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +44,6 @@ class DefaulterTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     static final DefaultSettings ON = DefaultSettings.defaults();
-    static final Pattern B64 = Pattern.compile("\\{\\{b64:([A-Za-z0-9._-]+)}}");
 
     static JsonNode yaml(String text) throws Exception {
         return YAML.readTree(text);
@@ -646,7 +640,7 @@ class DefaulterTest {
         assertTrue(r.get("warnings").get(Verdict.MAX_WARNINGS).asText().startsWith("19 more defaults applied"));
         int total = 0;
         for (JsonNode w : r.get("warnings")) {
-            assertTrue(w.asText().length() <= Verdict.MAX_WARNING_CHARS, w.asText());
+            assertTrue(w.asText().length() <= WarningLine.MAX, w.asText());
             total += w.asText().length();
         }
         assertTrue(total < 4096, "kubectl drops warnings beyond 4 KiB: " + total);
@@ -688,52 +682,35 @@ class DefaulterTest {
      */
     @Test
     void idempotentOverTheGoldenCorpusAndNeverAddsErrors() throws Exception {
-        Path cases = Path.of("src/test/resources/cases");
         int objects = 0;
         int changed = 0;
         List<String> problems = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(cases)) {
-            for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
-                List<String> args = new ArrayList<>(List.of("-f", dir.toString()));
-                Path argsFile = dir.resolve("args.txt");
-                if (Files.exists(argsFile)) {
-                    args.addAll(List.of(Files.readString(argsFile).strip().split("\\s+")));
+        for (GoldenCorpus.Case c : GoldenCorpus.all()) {
+            DefaultSettings settings = ON.withCredentialName(c.options().provisioning());
+            List<Resource> mutated = new ArrayList<>();
+            for (Resource r : c.resources()) {
+                if (!MUTATED.contains(Kind.of(r))) {
+                    mutated.add(r);
+                    continue;
                 }
-                AnalyzeOptions options = AnalyzeOptions.parse(args);
-                DefaultSettings settings = ON.withCredentialName(options.provisioning());
-                List<Resource> original = new ArrayList<>();
-                List<Resource> mutated = new ArrayList<>();
-                try (Stream<Path> files = Files.list(dir)) {
-                    for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-                        for (Resource r : new ManifestReader(options.namespace()).read(withCertificates(Files.readString(f)),
-                                f.toString())) {
-                            original.add(r);
-                            Kind kind = Kind.of(r);
-                            if (kind != Kind.ISTIO_GATEWAY && kind != Kind.VIRTUAL_SERVICE && kind != Kind.DESTINATION_RULE) {
-                                mutated.add(r);
-                                continue;
-                            }
-                            objects++;
-                            List<Change> first = Defaulter.changes(r.body(), r.namespace(), settings);
-                            JsonNode once = JsonPatch.apply(Defaulter.patch(first), r.body());
-                            List<Change> second = Defaulter.changes(once, r.namespace(), settings);
-                            JsonNode twice = JsonPatch.apply(Defaulter.patch(second), once);
-                            if (!second.isEmpty() || !twice.equals(once)) {
-                                problems.add(dir.getFileName() + " " + r.ref() + ": second pass changed "
-                                        + second.stream().map(Change::warning).toList());
-                            }
-                            changed += first.isEmpty() ? 0 : 1;
-                            mutated.add(Resource.of(once, r.namespace(), r.origin()));
-                        }
-                    }
+                objects++;
+                List<Change> first = Defaulter.changes(r.body(), r.namespace(), settings);
+                JsonNode once = JsonPatch.apply(Defaulter.patch(first), r.body());
+                List<Change> second = Defaulter.changes(once, r.namespace(), settings);
+                JsonNode twice = JsonPatch.apply(Defaulter.patch(second), once);
+                if (!second.isEmpty() || !twice.equals(once)) {
+                    problems.add(c.name() + " " + r.ref() + ": second pass changed "
+                            + second.stream().map(Change::warning).toList());
                 }
-                Engine engine = new Engine(options.settings());
-                Set<String> before = errorKeys(Analysis.of(original, engine));
-                Set<String> after = errorKeys(Analysis.of(mutated, engine));
-                after.removeAll(before);
-                if (!after.isEmpty()) {
-                    problems.add(dir.getFileName() + ": defaulting added errors " + after);
-                }
+                changed += first.isEmpty() ? 0 : 1;
+                mutated.add(Resource.of(once, r.namespace(), r.origin()));
+            }
+            Engine engine = new Engine(c.options().settings());
+            Set<String> before = errorKeys(Analysis.of(c.resources(), engine));
+            Set<String> after = errorKeys(Analysis.of(mutated, engine));
+            after.removeAll(before);
+            if (!after.isEmpty()) {
+                problems.add(c.name() + ": defaulting added errors " + after);
             }
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
@@ -741,19 +718,33 @@ class DefaulterTest {
         assertTrue(changed > 10, changed + " objects were defaulted");
     }
 
+    /** Every warning /mutate sends for a corpus object fits the API server's limit, and none is cut blindly. */
+    @Test
+    void everyDefaultWarningOverTheGoldenCorpusFits() throws Exception {
+        int warnings = 0;
+        for (GoldenCorpus.Case c : GoldenCorpus.all()) {
+            Mutator mutator = new Mutator(ON.withCredentialName(c.options().provisioning()));
+            for (Resource r : c.resources()) {
+                if (!MUTATED.contains(Kind.of(r))) {
+                    continue;
+                }
+                ReviewRequest request = new ReviewRequest("u", Kind.of(r).group(), "v1", r.kind(), "CREATE",
+                        r.namespace(), r.body(), false);
+                for (JsonNode w : mutator.mutate(request, JSON).review().path("response").path("warnings")) {
+                    warnings++;
+                    assertTrue(w.asText().length() <= WarningLine.MAX, c.name() + ": " + w.asText());
+                    assertFalse(w.asText().endsWith(WarningLine.CUT), c.name() + ": " + w.asText());
+                }
+            }
+        }
+        assertTrue(warnings > 50, warnings + " warnings");
+    }
+
+    static final Set<Kind> MUTATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.DESTINATION_RULE);
+
     static Set<String> errorKeys(Analysis a) {
         return a.diagnostics().stream().filter(d -> d.severity() == Severity.ERROR)
                 .map(d -> d.code() + " " + d.resourceRef()).collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    static String withCertificates(String yaml) throws Exception {
-        Matcher m = B64.matcher(yaml);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            m.appendReplacement(sb, Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of("certs-test", m.group(1)))));
-        }
-        m.appendTail(sb);
-        return sb.toString();
     }
 
     @Test

@@ -137,12 +137,29 @@ class ValidatorTest {
                 new String[] {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":7}}",
                         "request.uid is missing or not a string"},
                 new String[] {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"x\",\"operation\":\"CREATE\",\"object\":\"str\"}}",
-                        "request.object is missing or not an object"});
+                        "request.object is missing or not an object"},
+                // Past Jackson's nesting limit the parser's exception has no location (it was an NPE, HTTP 500).
+                new String[] {"[".repeat(10_000) + "]".repeat(10_000), "body exceeds a JSON parsing limit: Document nesting depth"},
+                new String[] {"{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000), "body exceeds a JSON parsing limit"},
+                new String[] {deepReview(10_000), "body exceeds a JSON parsing limit"});
         for (String[] c : cases) {
             BadReviewException e = assertThrows(BadReviewException.class,
                     () -> ReviewRequest.parse(c[0].getBytes(StandardCharsets.UTF_8), MAPPER), c[0]);
             assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
         }
+    }
+
+    /** An AdmissionReview whose object carries {@code depth} nested arrays in an unknown spec field. */
+    static String deepReview(int depth) {
+        return review("deep", "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"Gateway\",\"metadata\":{\"name\":\"gw\"},"
+                + "\"spec\":{\"x\":" + "[".repeat(depth) + "]".repeat(depth) + "}}");
+    }
+
+    @Test
+    void nestingJustUnderTheLimitIsJudged() throws Exception {
+        JsonNode response = judge(deepReview(990)).get("response");
+        assertEquals("deep", response.get("uid").asText());
+        assertFalse(response.get("allowed").asBoolean(), "no servers: GW101");
     }
 
     @Test
@@ -157,7 +174,7 @@ class ValidatorTest {
         JsonNode warnings = judge(review("w", gw.toString())).get("response").get("warnings");
         assertEquals(Verdict.MAX_WARNINGS + 1, warnings.size());
         for (JsonNode w : warnings) {
-            assertTrue(w.asText().length() <= Verdict.MAX_WARNING_CHARS, w.asText());
+            assertTrue(w.asText().length() <= WarningLine.MAX, w.asText());
         }
     }
 }

@@ -99,6 +99,34 @@ class WebhookHttpKubeTest {
         assertBadRequest(body, "not valid JSON");
     }
 
+    /**
+     * 10,000 nested arrays or objects, as the whole body or inside request.object, to both webhooks:
+     * HTTP 400 naming the limit (Jackson's depth guard throws without a location: this was an NPE and a 500).
+     * Just under the limit the review is judged.
+     */
+    @Test
+    void deepNestingIs400OnBothWebhooks() {
+        String deepObject = "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"Gateway\",\"metadata\":{\"name\":\"gw\"},"
+                + "\"spec\":{\"x\":%s}}";
+        List<String> bodies = List.of("[".repeat(10_000) + "]".repeat(10_000),
+                "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000),
+                review("deep", deepObject.formatted("[".repeat(10_000) + "]".repeat(10_000))),
+                review("deep", deepObject.formatted("{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000))));
+        for (String path : List.of("/validate", "/mutate")) {
+            for (String body : bodies) {
+                Response r = post(path, body.getBytes(StandardCharsets.UTF_8));
+                assertEquals(400, r.statusCode(), path + ": " + r.asString());
+                assertTrue(r.jsonPath().getString("error").contains("exceeds a JSON parsing limit: Document nesting depth"),
+                        r.asString());
+            }
+            Response judged = post(path, review("almost", deepObject.formatted("[".repeat(990) + "]".repeat(990)))
+                    .getBytes(StandardCharsets.UTF_8));
+            assertEquals(200, judged.statusCode(), path + ": " + judged.asString());
+            assertEquals("almost", judged.jsonPath().getString("response.uid"));
+        }
+        assertStillServing();
+    }
+
     @Test
     void twoMebibyteWellFormedReviewGetsAVerdict() {
         String pad = "a".repeat(2 * 1024 * 1024);

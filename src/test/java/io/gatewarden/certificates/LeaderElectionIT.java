@@ -70,7 +70,7 @@ class LeaderElectionIT extends ProcessTestBase {
         cluster.ensureNamespace(ns);
         GatewardenProcess a = start("it-le-a-" + run);
         GatewardenProcess b = start("it-le-b-" + run);
-        // Both ready (the follower only once the leader's CA exists) and exactly one leading.
+        // Both ready and exactly one leading.
         Await.until("both ready, exactly one leader", Duration.ofSeconds(90), Duration.ofMillis(200),
                 () -> List.of(a.health(), b.health()),
                 hs -> hs.stream().allMatch(h -> h.isPresent() && h.get().ready())

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,29 @@ class AnalyzeCommandTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains(f + ":"), r.err());
         assertTrue(r.err().matches("(?s).*bad\\.yaml:\\d+: not valid YAML.*"), r.err());
+    }
+
+    /** Nesting past Jackson's depth limit, in each syntax the reader takes: exit 2 naming the file, never a crash. */
+    @Test
+    void deeplyNestedManifestsExitTwoWithTheLimit() throws Exception {
+        StringBuilder block = new StringBuilder("apiVersion: v1\nkind: ConfigMap\ndata:\n");
+        for (int i = 1; i <= 2_000; i++) {
+            block.append("  ".repeat(i)).append("k:\n");
+        }
+        Map<String, String> files = Map.of(
+                "flow-arrays.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: " + "[".repeat(10_000) + "]".repeat(10_000),
+                "flow-objects.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: " + "{a: ".repeat(10_000) + "1" + "}".repeat(10_000),
+                "arrays.json", "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":" + "[".repeat(10_000)
+                        + "]".repeat(10_000) + "}",
+                "block.yaml", block.toString());
+        for (Map.Entry<String, String> e : files.entrySet()) {
+            Path f = dir.resolve(e.getKey());
+            Files.writeString(f, e.getValue());
+            Run r = run("-f", f.toString());
+            assertEquals(2, r.exit(), e.getKey() + ": " + r.err());
+            assertTrue(r.err().contains(f + ": exceeds a parsing limit: Document nesting depth"), r.err());
+            Files.delete(f);
+        }
     }
 
     @Test

@@ -16,9 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The README's gatewarden.egress.* settings, as written there, reach the rules. */
-class SettingsTest {
+public class SettingsTest {
 
-    static GatewardenConfig config(Map<String, String> properties) {
+    public static GatewardenConfig config(Map<String, String> properties) {
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(GatewardenConfig.class)
                 .addDefaultInterceptors()
                 .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())

@@ -260,6 +260,7 @@ public final class KubeCluster {
         }
 
         long t0 = System.nanoTime();
+        trustTestClientCa(work);
         KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withOfflineMode(true)
                 .withTestDir(work.toString())
@@ -286,6 +287,68 @@ public final class KubeCluster {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "gatewarden-kube-shutdown"));
         return cluster;
+    }
+
+    /** Files of the test client CA (see {@link #clientCa()}) in a working directory. */
+    static final String CLIENT_CA_CRT = "test-client-ca.crt";
+    static final String CLIENT_CA_KEY = "test-client-ca.key";
+    static final String ADMIN_CRT = "admin.crt";
+
+    /**
+     * kube-api-test runs kube-apiserver with --client-ca-file=client.crt, its self-signed admin certificate,
+     * which is not a CA (no basicConstraints CA:TRUE): the API server rejects anything else it signs. So its
+     * certificates are made here before it starts (it keeps existing ones) and a real CA of the tests' own
+     * is appended to client.crt: the API server trusts both. The admin kubeconfig names a copy of the admin
+     * certificate alone ({@value #ADMIN_CRT}): clients refuse a chain that does not link.
+     */
+    private static void trustTestClientCa(Path work) {
+        new io.fabric8.kubeapitest.cert.CertManager(work.toString()).createCertificatesIfNeeded();
+        io.gatewarden.pki.CertificateAuthority ca = io.gatewarden.pki.CertificateAuthority.create("gatewarden test client CA",
+                io.gatewarden.pki.KeyAlgorithm.EC_P256, Duration.ofDays(30), java.time.Clock.systemUTC());
+        try {
+            Files.writeString(work.resolve(CLIENT_CA_CRT), io.gatewarden.pki.Pem.encode(ca.certificate()));
+            Files.writeString(work.resolve(CLIENT_CA_KEY), io.gatewarden.pki.Pem.encode(ca.key()));
+            Path clientCas = work.resolve("client.crt");
+            Files.copy(clientCas, work.resolve(ADMIN_CRT));
+            Files.writeString(clientCas, Files.readString(clientCas).strip() + "\n"
+                    + io.gatewarden.pki.Pem.encode(ca.certificate()));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the test client CA into " + work, e);
+        }
+    }
+
+    /**
+     * A CA the API server trusts for client certificates (alongside kube-api-test's own): a certificate
+     * it signs, with CN user and O group, authenticates as that user in that group.
+     */
+    public io.gatewarden.pki.CertificateAuthority clientCa() {
+        try {
+            return io.gatewarden.pki.CertificateAuthority.load(Files.readAllBytes(workDir.resolve(CLIENT_CA_CRT)),
+                    Files.readAllBytes(workDir.resolve(CLIENT_CA_KEY)));
+        } catch (IOException e) {
+            throw new IllegalStateException("no test client CA in " + workDir, e);
+        }
+    }
+
+    /**
+     * A kubeconfig for this API server (its URL and serving CA) as another identity: {@code credentials}
+     * is the user's YAML flow mapping, e.g. {@code {token: "..."}}.
+     */
+    public String kubeconfig(String user, String credentials) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: test
+                  cluster: {server: "%s", certificate-authority: "%s"}
+                users:
+                - name: %s
+                  user: %s
+                contexts:
+                - name: test
+                  context: {cluster: test, user: %s}
+                current-context: test
+                """.formatted(apiServerUrl(), workDir.resolve("apiserver.crt"), user, credentials, user);
     }
 
     private static KubeCluster attach(Path workDir) {
@@ -315,7 +378,8 @@ public final class KubeCluster {
     private KubeCluster(KubeAPIServer server, Path workDir, Path kubectlBin, long startNanos) {
         this.server = server;
         this.workDir = workDir;
-        this.kubeconfigYaml = server.getKubeConfigYaml();
+        this.kubeconfigYaml = server.getKubeConfigYaml().replace(workDir.resolve("client.crt").toString(),
+                workDir.resolve(ADMIN_CRT).toString());
         try {
             this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
             Files.writeString(kubeconfigFile, kubeconfigYaml, StandardCharsets.UTF_8);

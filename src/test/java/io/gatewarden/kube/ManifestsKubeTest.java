@@ -178,7 +178,7 @@ class ManifestsKubeTest {
                 "create events -n istio-system", "patch events -n istio-system",
                 "create events.events.k8s.io -n istio-system",
                 "get leases.coordination.k8s.io -n gatewarden", "create leases.coordination.k8s.io -n gatewarden",
-                "update leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
+                "patch leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
                 "list configmaps -n gatewarden");
         List<String> denied = List.of(
                 "delete pods -n istio-system", "create pods -n gatewarden", "create pods --subresource=exec -n gatewarden",
@@ -190,7 +190,7 @@ class ManifestsKubeTest {
                 "get customresourcedefinitions.apiextensions.k8s.io/certificates.cert-manager.io",
                 "update customresourcedefinitions.apiextensions.k8s.io/gateways.networking.istio.io",
                 "create leases.coordination.k8s.io -n default", "update leases.coordination.k8s.io -n kube-system",
-                "delete leases.coordination.k8s.io -n gatewarden",
+                "delete leases.coordination.k8s.io -n gatewarden", "update leases.coordination.k8s.io -n gatewarden",
                 "update validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "delete validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "create clusterrolebindings.rbac.authorization.k8s.io", "escalate clusterroles.rbac.authorization.k8s.io",

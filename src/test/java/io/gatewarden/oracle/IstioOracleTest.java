@@ -3,7 +3,7 @@ package io.gatewarden.oracle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gatewarden.GoldenCasesTest;
+import io.gatewarden.GoldenCorpus;
 import io.gatewarden.cli.Analysis;
 import io.gatewarden.cli.AnalyzeOptions;
 import io.gatewarden.cli.ManifestReader;
@@ -187,17 +187,17 @@ class IstioOracleTest {
     /** Corpus B: the golden corpus (certificates filled in, each with its args.txt) and examples/. */
     private static List<Case> corpusB() throws Exception {
         List<Case> cases = new ArrayList<>();
-        for (String name : GoldenCasesTest.cases().toList()) {
-            Path dir = GoldenCasesTest.CASES.resolve(name);
+        for (String name : GoldenCorpus.names("")) {
+            Path dir = GoldenCorpus.CASES.resolve(name);
             Path copy = OUT.resolve("cases").resolve(name);
             Files.createDirectories(copy);
             List<Path> files = new ArrayList<>();
             for (Path f : manifests(dir)) {
                 Path target = copy.resolve(f.getFileName());
-                Files.writeString(target, GoldenCasesTest.withCertificates(Files.readString(f)));
+                Files.writeString(target, GoldenCorpus.withCertificates(Files.readString(f)));
                 files.add(target);
             }
-            cases.add(newCase("B:cases/" + name, files, GoldenCasesTest.args(dir), null));
+            cases.add(newCase("B:cases/" + name, files, GoldenCorpus.args(dir), null));
         }
         try (Stream<Path> dirs = Files.list(Path.of("examples"))) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {

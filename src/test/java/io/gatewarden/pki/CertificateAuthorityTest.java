@@ -206,6 +206,35 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void previousCasAreBoundedInCountAndBytesNewestKept() {
+        CertificateAuthority ca = CertificateAuthority.create("Mesh CA", KeyAlgorithm.EC_P256, Duration.ofDays(3650), CLOCK);
+        List<X509Certificate> all = new java.util.ArrayList<>();
+        for (int i = 1; i <= 10; i++) { // a shortened lifetime: every predecessor is still valid
+            all.add(0, ca.certificate());
+            ca = ca.rotate(KeyAlgorithm.EC_P256, Duration.ofDays(3650), Clock.offset(CLOCK, Duration.ofDays(i)));
+            assertTrue(ca.previous().size() <= CertificateAuthority.MAX_PREVIOUS, "after rotation " + i);
+        }
+        assertEquals(all.subList(0, CertificateAuthority.MAX_PREVIOUS), ca.previous(), "the newest are kept");
+
+        // A CA Secret written by an unbounded version (issue 18 saw 1,644): loading bounds it too, bytes included.
+        X509Certificate[] many = new X509Certificate[1644];
+        java.util.Arrays.fill(many, all.get(0));
+        CertificateAuthority loaded = CertificateAuthority.load(ascii(Pem.encode(ca.certificate())),
+                ascii(Pem.encode(ca.key())), ascii(Pem.encode(many)));
+        assertEquals(CertificateAuthority.MAX_PREVIOUS, loaded.previous().size());
+        // Bytes: certificates of ~7 KB each (300 SANs) fit only twice into the byte bound.
+        List<String> names = java.util.stream.IntStream.range(0, 300).mapToObj(i -> "host-" + i + ".example.com").toList();
+        X509Certificate big = ISSUER.issue(LeafRequest.server(names), ca, CLOCK).certificate();
+        java.util.Arrays.fill(many, big);
+        CertificateAuthority bytes = CertificateAuthority.load(ascii(Pem.encode(ca.certificate())),
+                ascii(Pem.encode(ca.key())), ascii(Pem.encode(many)));
+        int one = Pem.encode(big).length();
+        assertEquals(CertificateAuthority.MAX_PREVIOUS_PEM_BYTES / one, bytes.previous().size(), "PEM of one: " + one);
+        assertTrue(Pem.encode(bytes.previous().toArray(X509Certificate[]::new)).length()
+                <= CertificateAuthority.MAX_PREVIOUS_PEM_BYTES);
+    }
+
+    @Test
     void previousCasSurviveARestartThroughLoad() {
         CertificateAuthority old = CertificateAuthority.create("Mesh CA", KeyAlgorithm.EC_P256, Duration.ofDays(10), CLOCK);
         CertificateAuthority current = old.rotate(KeyAlgorithm.EC_P256, Duration.ofDays(10), CLOCK);

@@ -206,6 +206,43 @@ class PemTest {
         }
     }
 
+    /** DER of {@code depth} nested constructed elements of {@code tag} (long-form lengths) around a NULL. */
+    static byte[] nestedDer(int depth, int tag) {
+        byte[] inner = {0x05, 0x00};
+        for (int i = 0; i < depth; i++) {
+            int n = inner.length;
+            byte[] outer = new byte[6 + n];
+            outer[0] = (byte) tag;
+            outer[1] = (byte) 0x84;
+            outer[2] = (byte) (n >>> 24);
+            outer[3] = (byte) (n >>> 16);
+            outer[4] = (byte) (n >>> 8);
+            outer[5] = (byte) n;
+            System.arraycopy(inner, 0, outer, 6, n);
+            inner = outer;
+        }
+        return inner;
+    }
+
+    static byte[] pem(String label, byte[] der) {
+        return ("-----BEGIN " + label + "-----\n" + java.util.Base64.getMimeEncoder().encodeToString(der)
+                + "\n-----END " + label + "-----\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** 100,000 nested SEQUENCEs/SETs/tagged elements as a certificate or key: a PemException, never an Error. */
+    @Test
+    void deeplyNestedDerIsAPemException() {
+        for (int tag : new int[] {0x30, 0x31, 0xa0}) {
+            byte[] der = nestedDer(100_000, tag);
+            PemException cert = assertThrows(PemException.class, () -> Pem.certificates(pem("CERTIFICATE", der)));
+            assertTrue(cert.getMessage().startsWith("certificate 1 of 1 does not parse"), cert.getMessage());
+            for (String label : List.of("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY")) {
+                PemException key = assertThrows(PemException.class, () -> Pem.privateKey(pem(label, der)), label);
+                assertTrue(key.getMessage().startsWith("private key PEM is malformed"), key.getMessage());
+            }
+        }
+    }
+
     @Test
     void encodeRoundTrips() throws Exception {
         List<X509Certificate> chain = Fixtures.chain("valid-chain");

@@ -100,6 +100,7 @@ class ServiceEntryRulesTest {
                 // a protocol of the wrong type counts as unset: TCP-like without addresses
                 "WARNING EG605 ServiceEntry/default/b spec.ports[2]",
                 "ERROR EG603 ServiceEntry/default/b spec.ports[2].name",
+                "ERROR EG603 ServiceEntry/default/b spec.ports[2].number", // "8080": quoted, still read as 8080
                 "ERROR EG603 ServiceEntry/default/b spec.ports[2].protocol",
                 "ERROR EG603 ServiceEntry/default/b spec.ports[3]"), keys(ds));
         assertTrue(ds.get(1).message().contains("\"eighty\" is not a whole number"), ds.get(1).message());

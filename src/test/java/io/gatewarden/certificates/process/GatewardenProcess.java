@@ -50,6 +50,7 @@ public final class GatewardenProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final int managementPort;
+    private final int httpsPort;
     private final long startedNanos = System.nanoTime();
 
     /** What /q/health/ready said: HTTP status, overall status and the check's data. */
@@ -60,11 +61,12 @@ public final class GatewardenProcess implements AutoCloseable {
         }
     }
 
-    private GatewardenProcess(String identity, Process process, Path log, int managementPort) {
+    private GatewardenProcess(String identity, Process process, Path log, int managementPort, int httpsPort) {
         this.identity = identity;
         this.process = process;
         this.log = log;
         this.managementPort = managementPort;
+        this.httpsPort = httpsPort;
     }
 
     /** The packaged application, failing with a hint when it has not been built. */
@@ -144,7 +146,7 @@ public final class GatewardenProcess implements AutoCloseable {
             Process p = new ProcessBuilder(cmd).directory(Paths.get("").toAbsolutePath().toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             LIVE.add(p);
-            return new GatewardenProcess(identity, p, log, management);
+            return new GatewardenProcess(identity, p, log, management, https);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + cmd, e);
         }
@@ -205,8 +207,95 @@ public final class GatewardenProcess implements AutoCloseable {
         }
     }
 
+    /** The Prometheus text from /q/metrics, or empty when the management port does not answer within 2 s. */
+    public Optional<String> metrics() {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            return Optional.of(HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body());
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** The exit status once the process has ended by itself within the timeout. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(identity + " still running after " + timeout + "\n" + tail(40));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        LIVE.remove(process);
+        return process.exitValue();
+    }
+
     public boolean isLeader() {
         return health().map(Health::certificateLeader).orElse(false);
+    }
+
+    /** POSTs {@code body} to a webhook path ({@code /validate}, {@code /mutate}) over HTTPS, trusting certs-test/ca.crt. */
+    public HttpResponse<String> post(String path, String body) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + httpsPort + path))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return WEBHOOK.send(req, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException e) {
+                // A loaded machine: the connection (not the review) failed; try again, a few times.
+                if (attempt == 5 || !process.isAlive()) {
+                    throw new IllegalStateException("POST " + path + " to " + this + " failed\n" + tail(20), e);
+                }
+                sleep(500);
+            } catch (IOException e) {
+                throw new IllegalStateException("POST " + path + " to " + this + " failed", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    /** An HTTP client trusting the test CA that signed certs-test/server.crt (the webhook's certificate). */
+    private static final HttpClient WEBHOOK = webhookClient();
+
+    private static HttpClient webhookClient() {
+        try (var in = Files.newInputStream(Paths.get("certs-test", "ca.crt"))) {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, tmf.getTrustManagers(), null);
+            return HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust certs-test/ca.crt", e);
+        }
+    }
+
+    /** The value of the first Prometheus sample whose line starts with {@code series}, or NaN when none (or no answer). */
+    public double metric(String series) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            String body = HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
+            return body.lines().filter(l -> l.startsWith(series)).findFirst()
+                    .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(Double.NaN);
+        } catch (IOException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
     }
 
     /** Polls readiness every 100 ms until ready; fails with the log tail when it is not within the timeout. */

@@ -51,12 +51,14 @@ public final class ManagedSecrets {
                 .inNamespace(gw.getMetadata().getNamespace()).resource(gw).create();
     }
 
-    /** The issuing CA certificate as stored in gatewarden/gatewarden-ca. */
+    /**
+     * The issuing CA certificate as stored in gatewarden/gatewarden-ca, waiting up to 30 s for the leader
+     * to create it (readiness does not wait for the CA: admission does not need it).
+     */
     public static X509Certificate issuingCa(KubernetesClient client) {
-        Secret s = client.secrets().inNamespace(CA_NAMESPACE).withName(CA_SECRET).get();
-        if (s == null) {
-            throw new AssertionError("CA secret " + CA_NAMESPACE + "/" + CA_SECRET + " does not exist");
-        }
+        Secret s = Await.until("CA secret " + CA_NAMESPACE + "/" + CA_SECRET + " exists", Duration.ofSeconds(30),
+                Duration.ofMillis(100), () -> client.secrets().inNamespace(CA_NAMESPACE).withName(CA_SECRET).get(),
+                java.util.Objects::nonNull);
         try {
             return Pem.certificates(Objects.secret(s).value("tls.crt")).get(0);
         } catch (Exception e) {
