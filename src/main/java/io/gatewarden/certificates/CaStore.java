@@ -73,7 +73,7 @@ public final class CaStore {
     private final String key;
     private final Duration lifetime;
     private final Clock clock;
-    private final CertificateManager.Backoff backoff;
+    private final Backoff backoff;
     private final Listener listener;
     private volatile CertificateAuthority ca;
     private volatile Instant rotationDue;
@@ -86,7 +86,7 @@ public final class CaStore {
     private CertificateAuthority loaded;
 
     CaStore(Writes writes, String namespace, String secretName, Duration lifetime, Clock clock,
-            CertificateManager.Backoff backoff, Listener listener) {
+            Backoff backoff, Listener listener) {
         this.writes = writes;
         this.namespace = namespace;
         this.secretName = secretName;

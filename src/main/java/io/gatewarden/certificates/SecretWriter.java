@@ -31,6 +31,17 @@ public final class SecretWriter {
     public record Desired(Map<String, byte[]> data, Map<String, String> labels, Map<String, String> annotations) {
     }
 
+    /**
+     * What to write and why: {@code why} travels back with the {@link Written} outcome, so the caller
+     * learns the reason decided on the Secret as it was actually read.
+     */
+    public record Change<T>(Desired desired, T why) {
+    }
+
+    /** What a write did, and the reason of the change it made (null when none was made). */
+    public record Written<T>(Outcome outcome, T why) {
+    }
+
     /** Thrown instead of a write when this replica may no longer write. */
     public static final class NotLeaderException extends RuntimeException {
         NotLeaderException(String what) {
@@ -58,27 +69,34 @@ public final class SecretWriter {
      * (for example because another replica already renewed it).
      */
     public Outcome write(String namespace, String name, Function<Optional<SecretData>, Optional<Desired>> decide) {
+        return change(namespace, name, read -> decide.apply(read).map(d -> new Change<>(d, null))).outcome();
+    }
+
+    /** {@link #write}, with the reason of the change, decided on what was read, coming back with the outcome. */
+    public <T> Written<T> change(String namespace, String name,
+                                 Function<Optional<SecretData>, Optional<Change<T>>> decide) {
         for (int attempt = 1; ; attempt++) {
             Secret current = client.secrets().inNamespace(namespace).withName(name).get();
             SecretData read = current == null ? null : Objects.secret(current);
             if (read != null && !read.managed()) {
-                return Outcome.UNMANAGED;
+                return new Written<>(Outcome.UNMANAGED, null);
             }
-            Optional<Desired> desired = decide.apply(Optional.ofNullable(read));
-            if (desired.isEmpty()) {
-                return Outcome.UNCHANGED;
+            Optional<Change<T>> change = decide.apply(Optional.ofNullable(read));
+            if (change.isEmpty()) {
+                return new Written<>(Outcome.UNCHANGED, null);
             }
             try {
                 if (current == null) {
-                    Secret created = build(namespace, name, null, desired.get());
+                    Secret created = build(namespace, name, null, change.get().desired());
                     guard("create", namespace, name);
                     client.secrets().inNamespace(namespace).resource(created).create();
-                    return Outcome.CREATED;
+                    return new Written<>(Outcome.CREATED, change.get().why());
                 }
-                Secret replacement = build(namespace, name, current.getMetadata().getResourceVersion(), desired.get());
+                Secret replacement = build(namespace, name, current.getMetadata().getResourceVersion(),
+                        change.get().desired());
                 guard("update", namespace, name);
                 client.secrets().inNamespace(namespace).resource(replacement).update();
-                return Outcome.UPDATED;
+                return new Written<>(Outcome.UPDATED, change.get().why());
             } catch (KubernetesClientException e) {
                 // 409: AlreadyExists on create or Conflict on update: a race with another writer. Re-read.
                 if (e.getCode() != 409 || attempt >= ATTEMPTS) {

@@ -1,7 +1,9 @@
 package io.gatewarden.facts;
 
+import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.Durations;
 import io.gatewarden.config.GatewardenConfig;
+import io.gatewarden.config.Settings;
 import io.gatewarden.pki.RenewalTiming;
 import io.gatewarden.policy.EgressPolicy;
 
@@ -29,9 +31,9 @@ public record RuleSettings(boolean provisioning, String fallbackNamespace, Durat
     /** From the service's configuration: one place, so every door judges alike. */
     public static RuleSettings from(GatewardenConfig config, Clock clock) {
         GatewardenConfig.Certificates c = config.certificates();
+        CertificateTimings timings = Settings.certificateTimings(config);
         return new RuleSettings(c.provision(), c.fallbackNamespace(), Durations.parse(c.expiryWarning()), clock,
-                EgressPolicy.from(config), new RenewalTiming(c.renewBeforeFraction(),
-                        c.renewBefore().map(Durations::parse).orElse(null)));
+                EgressPolicy.from(config), new RenewalTiming(timings.renewBeforeFraction(), timings.renewBefore()));
     }
 
     public RuleSettings withProvisioning(boolean on) {

@@ -7,7 +7,7 @@ import io.gatewarden.pki.RenewalTiming;
 import io.gatewarden.policy.EgressPolicy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gatewarden.certificates.CertificateManager;
+import io.gatewarden.certificates.VerifiedCache;
 import io.gatewarden.certificates.ManagedSecret;
 import io.gatewarden.demands.RenewalPolicy;
 import io.gatewarden.cluster.ClusterView;
@@ -65,12 +65,10 @@ import java.util.stream.IntStream;
  * Deployment in istio-system) and their N Secrets, issued with the real CA code and labelled and
  * annotated exactly as the manager writes them ({@link ManagedSecret#data}, {@link ManagedSecret#labels},
  * {@link ManagedSecret#annotations} with the CA fingerprint as issuer). A pass is what
- * {@code CertificateManager.reconcile()} computes: {@code Plan.of(new Facts(view, settings), check)}
- * with the manager's own check, {@code renewalCheck(ca, now)} (a map lookup on a verified-until hit;
- * the misses judged together by {@code RenewalPolicy.checkAll}, in parallel shares, keys tested in a
- * batch). {@code renewalCheck} is package-private: it is reached by reflection on a
- * {@code new CertificateManager()} whose {@code policy} field is set to the configured default, so the
- * code measured is the real one.
+ * the certificate manager's pass computes: {@code Plan.of(new Facts(view, settings), check)}
+ * with the manager's own check, {@code VerifiedCache.check(issuer, now)} (a map lookup on a verified-until hit;
+ * the misses judged together by {@code RenewalPolicy.judgeAll}, in parallel shares, keys tested in a
+ * batch), the real class with the configured default policy.
  *
  * <p>Named so that surefire's default includes skip it; runs as {@code -Dtest=SweepBenchmark} and does
  * nothing without {@code BENCH_STATE_DIR} (receives {@code sweep.tsv}). {@code BENCH_SWEEP_SECRETS}
@@ -237,44 +235,26 @@ class SweepBenchmark {
         lines.forEach(System.out::println);
     }
 
-    // ---------------------------------------------------------------- the manager's check, by reflection
+    // ---------------------------------------------------------------- the manager's check
 
-    /** {@code CertificateManager.renewalCheck} of one manager instance (its own verified-until cache). */
+    /** The certificate manager's check ({@link VerifiedCache}), with its own verified-until cache. */
     static final class ManagerCheck {
-        private final CertificateManager manager = new CertificateManager();
-        private final Method renewalCheck;
-        private final Map<?, ?> verified;
+        private final VerifiedCache cache;
 
-        ManagerCheck(RenewalPolicy policy) throws ReflectiveOperationException {
-            Field p = CertificateManager.class.getDeclaredField("policy");
-            p.setAccessible(true);
-            p.set(manager, policy);
-            Field a = CertificateManager.class.getDeclaredField("assessments");
-            a.setAccessible(true);
-            a.set(manager, freshAssessments());
-            Field v = CertificateManager.class.getDeclaredField("verified");
-            v.setAccessible(true);
-            verified = (Map<?, ?>) v.get(manager);
-            renewalCheck = CertificateManager.class.getDeclaredMethod("renewalCheck", CertificateAuthority.class,
-                    Instant.class);
-            renewalCheck.setAccessible(true);
+        ManagerCheck(RenewalPolicy policy) {
+            cache = new VerifiedCache(policy, freshAssessments());
         }
 
-        /** The check reconcile() hands to Plan.of (Plan.of asks it once per pass, for all secrets). */
+        /** The check a pass hands to Plan.of (Plan.of asks it once per pass, for all secrets). */
         RenewalCheck check(CertificateAuthority ca, Instant now) {
-            try {
-                return (RenewalCheck) renewalCheck.invoke(manager, ca, now);
-            } catch (InvocationTargetException e) {
-                throw new IllegalStateException(e.getCause());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
+            return cache.check(ca.fingerprint(), now);
         }
 
         int cached() {
-            return verified.size();
+            return cache.size();
         }
     }
+
 
     /**
      * reconcile()'s handleOrphans hands one expiry per managed Secret to the metrics on every pass

@@ -103,7 +103,7 @@ class CaRotationPropertyTest {
         FakeClock clock = new FakeClock(T0);
         InMemoryCaSecret caSecret = new InMemoryCaSecret();
         CaStoreTest.Recorder listener = new CaStoreTest.Recorder();
-        CertificateManager.Backoff backoff = new CertificateManager.Backoff();
+        Backoff backoff = new Backoff();
         backoff.max = t.backoffLimit();
         CaStore store = new CaStore(caSecret, "gatewarden", "gatewarden-ca", t.caLifetime(), clock, backoff, listener);
         RenewalPolicy policy = new RenewalPolicy(new RenewalTiming(t.renewBeforeFraction(), t.renewBefore()));

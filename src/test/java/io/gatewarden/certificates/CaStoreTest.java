@@ -27,7 +27,7 @@ class CaStoreTest {
     final FakeClock clock = new FakeClock(T0);
     final InMemoryCaSecret secret = new InMemoryCaSecret();
     final Recorder listener = new Recorder();
-    final CertificateManager.Backoff backoff = new CertificateManager.Backoff();
+    final Backoff backoff = new Backoff();
 
     /** What the store told its listener. */
     static final class Recorder implements CaStore.Listener {

@@ -16,7 +16,6 @@ import io.gatewarden.pki.CertificateIssuer;
 import io.gatewarden.pki.IssuedCertificate;
 import io.gatewarden.pki.KeyAlgorithm;
 import io.gatewarden.pki.LeafRequest;
-import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,7 +30,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The manager's check ({@code renewalCheck}): many secrets are judged in parallel shares and their
+ * The manager's check ({@link VerifiedCache}): many secrets are judged in parallel shares and their
  * keys in batches, so the answers must still be the policy's, each in its own place.
  */
 class CertificateManagerCheckTest {
@@ -58,35 +57,19 @@ class CertificateManagerCheckTest {
         }
         subjects.set(200, new RenewalCheck.Subject(subjects.get(200).secret(), demand(9999)));
 
-        CertificateManager manager = manager();
+        VerifiedCache cache = new VerifiedCache(POLICY,
+                new StaticClusterView(List.of()).derived().get(SecretAssessments.DERIVATION));
         Instant now = T0.plus(Duration.ofDays(1));
-        RenewalCheck check = manager.renewalCheck(CA, now);
+        RenewalCheck check = cache.check(CA.fingerprint(), now);
         List<Optional<IssuanceReason>> expected = subjects.stream()
                 .map(s -> POLICY.judge(Optional.of(SecretAssessment.of(s.secret())), s.demand(), CA.fingerprint(), now)
                         .reason()).toList();
         assertEquals(7, expected.stream().filter(Optional::isPresent).count());
         assertEquals(expected, check.reasons(subjects));
-        assertEquals(n - 7, verified(manager).size());
+        assertEquals(n - 7, cache.size());
         // Again: the fine ones from the cache, the others judged again, same answers.
         assertEquals(expected, check.reasons(subjects));
         assertEquals(List.of(expected.get(5)), check.reasons(List.of(subjects.get(5))));
-    }
-
-    private static CertificateManager manager() throws ReflectiveOperationException {
-        CertificateManager manager = new CertificateManager();
-        Field policy = CertificateManager.class.getDeclaredField("policy");
-        policy.setAccessible(true);
-        policy.set(manager, POLICY);
-        Field assessments = CertificateManager.class.getDeclaredField("assessments");
-        assessments.setAccessible(true);
-        assessments.set(manager, new StaticClusterView(List.of()).derived().get(SecretAssessments.DERIVATION));
-        return manager;
-    }
-
-    private static Map<?, ?> verified(CertificateManager manager) throws ReflectiveOperationException {
-        Field verified = CertificateManager.class.getDeclaredField("verified");
-        verified.setAccessible(true);
-        return (Map<?, ?>) verified.get(manager);
     }
 
     private static CredentialDemand demand(int i) {
