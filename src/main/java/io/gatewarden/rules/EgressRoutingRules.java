@@ -361,7 +361,10 @@ public final class EgressRoutingRules implements Rule {
             return labels.length == 5 ? labels[1] + "/" + labels[0] : null;
         }
 
-        /** Not {@code *}, not a short name, not a {@code .svc.cluster.local} name, not a known Service. */
+        /**
+         * A VirtualService host clients call outside the cluster: not {@code *}, not a short name, not a
+         * {@code .svc.cluster.local} name, not a name a known Service is called by ({@code svc.ns}).
+         */
         boolean isExternal(String host, String vsNs) {
             if (host.isEmpty() || host.equals("*") || host.endsWith(Hosts.CLUSTER_SUFFIX) || host.endsWith(".svc")) {
                 return false;
