@@ -33,6 +33,8 @@ public final class Facts {
     private final Map<String, List<String>> secretNamespaces = new HashMap<>();
     private final Map<String, Optional<List<String>>> egressAllowLists = new HashMap<>();
     private Boolean egressWildcardDenied;
+    /** When this evaluation began: a live read confirming a missing Secret may be shared from then on. */
+    private final long begun = System.nanoTime();
 
     public Facts(ClusterView view, RuleSettings settings) {
         this.view = view;
@@ -141,9 +143,12 @@ public final class Facts {
         return namespaces;
     }
 
-    /** Asked once per secret and evaluation: a miss may cost an API call (see InformerClusterView). */
+    /**
+     * Asked once per secret and evaluation. A miss is confirmed by the view's live read (see
+     * InformerClusterView), shared by every miss of this evaluation in that namespace.
+     */
     public Optional<SecretData> secret(String namespace, String name) {
-        return secrets.computeIfAbsent(namespace + "/" + name, k -> view.secret(namespace, name));
+        return secrets.computeIfAbsent(namespace + "/" + name, k -> view.secret(namespace, name, begun));
     }
 
     /** The assessment of a Secret version, made once and shared with every evaluation and the certificate manager. */
@@ -151,7 +156,7 @@ public final class Facts {
         return stored(SecretAssessments.DERIVATION).of(secret);
     }
 
-    /** Namespaces holding a Secret of that name; asked once per name and evaluation (failure path). */
+    /** Namespaces holding a Secret of that name; asked once per name and evaluation. */
     public List<String> namespacesWithSecret(String name) {
         return secretNamespaces.computeIfAbsent(name, view::namespacesWithSecret);
     }

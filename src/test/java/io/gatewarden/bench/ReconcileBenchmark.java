@@ -289,7 +289,7 @@ class ReconcileBenchmark {
                 .addToLabels("gatewarden.io/bench", "floor")
                 .addToAnnotations(ManagedSecret.DNS_NAMES_ANNOTATION, name + ".example.com")
                 .addToAnnotations(ManagedSecret.NOT_AFTER_ANNOTATION, "2030-01-01T00:00:00Z")
-                .addToAnnotations(ManagedSecret.FOR_ANNOTATION, "Gateway/" + GW_NS + "/" + name)
+                .addToAnnotations(ManagedSecret.FOR_ANNOTATION, "Gateway.networking.istio.io/" + GW_NS + "/" + name)
                 .addToAnnotations(ManagedSecret.ISSUER_ANNOTATION, "0".repeat(64))
                 .endMetadata().withType(ManagedSecret.TYPE).withData(data).build();
     }

@@ -262,7 +262,7 @@ class CaRotationIT extends ProcessTestBase {
         try {
             SecretData d = Objects.secret(s);
             X509Certificate own = Pem.certificates(d.value("ca.crt")).get(0);
-            problems.addAll(ManagedSecrets.problems(s, own, host, "Gateway/" + ns + "/gw-" + name, now));
+            problems.addAll(ManagedSecrets.problems(s, own, host, "Gateway.networking.istio.io/" + ns + "/gw-" + name, now));
             X509Certificate leaf = ManagedSecrets.leaf(s);
             if (leaf.getNotAfter().after(own.getNotAfter())) {
                 problems.add(name + ": leaf valid until " + leaf.getNotAfter() + ", past its CA's " + own.getNotAfter());

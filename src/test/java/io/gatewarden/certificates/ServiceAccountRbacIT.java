@@ -65,7 +65,7 @@ class ServiceAccountRbacIT extends ProcessTestBase {
         ManagedSecrets.createGateway(client, ManagedSecrets.gateway(ns, gateway, secret, host));
         Secret s = LeaderElectionIT.awaitSecret(secret, Duration.ofSeconds(20));
         assertEquals(List.of(), ManagedSecrets.problems(s, ManagedSecrets.issuingCa(client), host,
-                "Gateway/" + ns + "/" + gateway, Instant.now()));
+                "Gateway.networking.istio.io/" + ns + "/" + gateway, Instant.now()));
         assertEquals(Set.of(GatewardenProcess.fieldManager(writer.identity())), managers(s),
                 "managedFields: " + writer.identity() + " (and nobody else) wrote " + secret);
         return s;
