@@ -17,12 +17,14 @@ import java.util.regex.Pattern;
  * FINDING {@code istio:IST0132} (Istio reports it, Gatewarden does not) or {@code gatewarden:RT506}
  * (Gatewarden reports it, Istio does not), RESOURCE {@code Kind/namespace/name}; CASE and RESOURCE may
  * use {@code *}. A Gatewarden-only entry's reason starts "Istio misses this: ", or "Needs mesh config: "
- * (Gatewarden does not read mesh config). Entries that no difference uses are stale and reported.
+ * (Gatewarden does not read mesh config). Entries that no difference uses are stale and reported, except
+ * those whose FINDING ends with {@code ?}: Istio's answer there varies from run to run (an analyzer takes
+ * the first of an unordered set), so the difference may or may not show.
  */
 final class AllowList {
     static final List<String> GATEWARDEN_ONLY_REASONS = List.of("Istio misses this: ", "Needs mesh config: ");
 
-    record Entry(int line, Pattern caseId, String finding, Pattern resource, String text, String reason) {
+    record Entry(int line, Pattern caseId, String finding, boolean varies, Pattern resource, String text, String reason) {
         boolean matches(String caseName, String what, String resourceRef) {
             return finding.equals(what) && caseId.matcher(caseName).matches() && resource.matcher(resourceRef).matches();
         }
@@ -50,14 +52,17 @@ final class AllowList {
             if (parts.length != 3 || reason.isEmpty()) {
                 throw new IllegalArgumentException(where + "want 'CASE FINDING RESOURCE | reason', got: " + line);
             }
-            if (!parts[1].matches("(istio:IST\\d{4}|gatewarden:[A-Z]{2,3}\\d{3})")) {
-                throw new IllegalArgumentException(where + "FINDING is istio:ISTnnnn or gatewarden:CODE, not " + parts[1]);
+            if (!parts[1].matches("(istio:IST\\d{4}|gatewarden:[A-Z]{2,3}\\d{3})\\??")) {
+                throw new IllegalArgumentException(where + "FINDING is istio:ISTnnnn or gatewarden:CODE (then ? when "
+                        + "Istio's answer varies), not " + parts[1]);
             }
-            if (parts[1].startsWith("gatewarden:") && GATEWARDEN_ONLY_REASONS.stream().noneMatch(reason::startsWith)) {
+            boolean varies = parts[1].endsWith("?");
+            String finding = varies ? parts[1].substring(0, parts[1].length() - 1) : parts[1];
+            if (finding.startsWith("gatewarden:") && GATEWARDEN_ONLY_REASONS.stream().noneMatch(reason::startsWith)) {
                 throw new IllegalArgumentException(where + "a finding only Gatewarden makes is allowed only when "
                         + "Istio misses it or it needs mesh config: the reason starts with one of " + GATEWARDEN_ONLY_REASONS);
             }
-            entries.add(new Entry(i + 1, glob(parts[0]), parts[1], glob(parts[2]),
+            entries.add(new Entry(i + 1, glob(parts[0]), finding, varies, glob(parts[2]),
                     String.join(" ", parts), reason));
         }
         return new AllowList(List.copyOf(entries));
@@ -79,7 +84,7 @@ final class AllowList {
     }
 
     List<Entry> unused() {
-        return entries.stream().filter(e -> !used.contains(e)).toList();
+        return entries.stream().filter(e -> !e.varies() && !used.contains(e)).toList();
     }
 
     private static Pattern glob(String s) {
