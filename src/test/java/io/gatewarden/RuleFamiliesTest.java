@@ -50,9 +50,6 @@ class RuleFamiliesTest {
         for (Code c : List.of(Code.GW217, Code.GW314, Code.RT509, Code.RT510, Code.EG613)) {
             m.put(c, "failures users report most (issue 16)");
         }
-        for (Code c : List.of(Code.RT507, Code.RT508)) {
-            m.put(c, "Istio analyzer oracle (issue 10)");
-        }
         return m;
     }
 

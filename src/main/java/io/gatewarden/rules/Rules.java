@@ -9,7 +9,7 @@ public final class Rules {
 
     public static List<Rule> all() {
         return List.of(new GatewayStructureRules(), new ServerTlsRules(), new CredentialRules(),
-                new GatewayConflictRules(), new RouteRules(), new OriginationCredentialRules(),
+                new GatewayConflictRules(), new RouteRules(), new MeshHostRules(), new OriginationCredentialRules(),
                 new ServiceEntryRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
                 new DestinationRuleRules(), new EgressRoutingRules(), new OwnershipRules(), new OwnershipRules.Routes(),
                 new TlsPolicyRules());
