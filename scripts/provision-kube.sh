@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds a real kube-apiserver (from the Go module proxy) and etcd, and fetches the
 # Istio and Gateway API CRDs, into a cache outside the repository. Later runs reuse it.
+# Last it runs provision-oracle.sh, which builds Istio's analyzers (the oracle tests' reference)
+# from the same Istio version into its own cache.
 # Layout is what io.fabric8:kube-api-test expects in offline mode:
 #   $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl}
 #   $KUBE_API_TEST_DIR/crds/*.yaml
 set -euo pipefail
+scripts="$(cd "$(dirname "$0")" && pwd)"
 
 K8S_VERSION="${K8S_VERSION:-1.34.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.21}"
@@ -76,4 +79,5 @@ if [ ! -s "$CRDS/gateway-api.yaml" ]; then
   for f in "$dir"/config/crd/standard/*.yaml; do cat "$f"; echo "---"; done > "$CRDS/gateway-api.yaml.tmp"
   mv "$CRDS/gateway-api.yaml.tmp" "$CRDS/gateway-api.yaml"
 fi
+bash "$scripts/provision-oracle.sh" >&2
 echo "$CACHE"

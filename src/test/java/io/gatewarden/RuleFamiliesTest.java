@@ -48,14 +48,8 @@ class RuleFamiliesTest {
                 Code.GA708, Code.GA709, Code.GA710, Code.GA711)) {
             m.put(c, "Gateway API (issue 11)");
         }
-        for (Code c : List.of(Code.POL801, Code.POL802, Code.POL803, Code.POL805, Code.POL806)) {
-            m.put(c, "tenancy policy (issue 13)");
-        }
         for (Code c : List.<Code>of()) {
             m.put(c, "failures users report most (issue 16)");
-        }
-        for (Code c : List.of(Code.RT507, Code.RT508)) {
-            m.put(c, "Istio analyzer oracle (issue 10)");
         }
         return m;
     }

@@ -36,7 +36,7 @@ public final class Validator {
         }
         Resource resource = request.resource();
         Kind kind = Kind.of(resource);
-        List<Diagnostic> findings = VALIDATED.contains(kind)
+        List<Diagnostic> findings = kind != null && VALIDATED.contains(kind) // an unknown group is not ours to judge
                 ? engine.check(resource, engine.facts(new OverlayClusterView(view, resource)))
                 : List.of();
         String ref = resource.kind() + " " + resource.namespace() + "/" + resource.name();

@@ -50,9 +50,11 @@ final class Reconciler {
      * @param lifetime            leaf lifetime
      * @param sweep               the longest wait between passes
      * @param deleteOrphans       delete managed Secrets nothing names any more (otherwise annotate them)
+     * @param provision           provision the Secrets Gateways and DestinationRules name (else keep only the CA)
+     * @param webhookSecret       the webhook's own serving Secret in caNamespace (kept by WebhookTls, never an orphan)
      */
     record Setup(String caNamespace, String caSecret, String defaultKeyAlgorithm, Duration lifetime, Duration sweep,
-                 boolean deleteOrphans) {
+                 boolean deleteOrphans, boolean provision, String webhookSecret) {
     }
 
     private final Setup setup;
@@ -112,6 +114,9 @@ final class Reconciler {
             return ca == null ? Duration.ofSeconds(1) : setup.sweep();
         }
         Instant now = clock.instant();
+        if (!setup.provision()) {
+            return nextDue(now); // no Gateway secrets, but the CA (the webhook's issuer) stays kept
+        }
         Facts facts = new Facts(view, settings);
         for (PlanEntry entry : Plan.of(facts, verified.check(ca.fingerprint(), now))) {
             carryOut(entry, ca);
@@ -191,10 +196,7 @@ final class Reconciler {
         CredentialDemand.Purpose purpose = demand.purpose();
         IssuedCertificate issued = issuer.issue(new LeafRequest(demand.dnsNames(), algorithm(demand),
                 setup.lifetime(), purpose.client(), purpose.server()), ca, clock);
-        // A client-only secret gets no ca.crt: Istio would verify the external server against it,
-        // and only the user knows that server's CA (<name>-cacert, EG609).
-        return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), purpose.server()),
-                ManagedSecret.labels(), ManagedSecret.annotations(demand, issued, ca.fingerprint()));
+        return ManagedSecret.desired(demand, issued, ca, clock.instant());
     }
 
     private KeyAlgorithm algorithm(CredentialDemand demand) {
@@ -211,10 +213,11 @@ final class Reconciler {
     /** Managed secrets nothing demands: annotated, and deleted only when configured. */
     private void handleOrphans(Set<String> demanded) {
         List<CertificateMetrics.Expiry> expiries = new ArrayList<>();
+        String webhookKey = setup.caNamespace() + "/" + setup.webhookSecret();
         for (SecretData s : managedSecrets.get()) {
             String key = s.namespace() + "/" + s.name();
-            if (key.equals(caKey())) {
-                continue;
+            if (key.equals(caKey()) || key.equals(webhookKey)) {
+                continue; // Gatewarden's own: the CA, and the webhook's certificate (WebhookTls keeps it)
             }
             String notAfter = s.annotations().get(ManagedSecret.NOT_AFTER_ANNOTATION);
             if (notAfter != null) {

@@ -103,6 +103,7 @@ public class InformerClusterView implements ClusterView {
             resources.put(k, new Snapshot<>());
         }
         resources.put(Kind.CONFIG_MAP, new Snapshot<>());
+        resources.put(Kind.NAMESPACE, new Snapshot<>());
         try {
             start();
         } catch (RuntimeException e) {
@@ -136,11 +137,15 @@ public class InformerClusterView implements ClusterView {
                 watch(inf, e.getKey(), resources.get(e.getKey()), this::resource);
             }, () -> LOG.warnf("CRD %s.%s not installed: treating it as empty", e.getValue(), e.getKey().group()));
         }
-        // The egress policy ConfigMap only (POL804, EG610): rules read it from the view like any resource.
-        String policy = config.egress().configMap();
-        if (!policy.isEmpty()) {
-            watch(client.configMaps().inNamespace(config.namespace()).withField("metadata.name", policy).inform(),
-                    Kind.CONFIG_MAP, resources.get(Kind.CONFIG_MAP), this::resource);
+        // Namespace labels: the policy's exempt namespaces (POL801, POL806).
+        watch(client.namespaces().inform(), Kind.NAMESPACE, resources.get(Kind.NAMESPACE), this::resource);
+        // The policy ConfigMaps only (every POL code, EG610): the policy reads them from the view like any
+        // resource. The egress one of earlier releases still applies.
+        for (String policy : new TreeSet<>(List.of(config.egress().configMap(), config.policy().configMap()))) {
+            if (!policy.isEmpty()) {
+                watch(client.configMaps().inNamespace(config.namespace()).withField("metadata.name", policy).inform(),
+                        Kind.CONFIG_MAP, resources.get(Kind.CONFIG_MAP), this::resource);
+            }
         }
         // Secret names cluster-wide, metadata only (GW303), and the live confirmation of a cache miss.
         metadataOnly = MetadataOnly.client(client);

@@ -3,6 +3,7 @@ package io.gatewarden.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.Visibility;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -56,7 +57,8 @@ public final class Objects {
                 ports.add(new ServiceInfo.ServicePort(p.path("port").asInt(), targetPort, p.path("name").asText(null)));
             }
         }
-        return new ServiceInfo(r.namespace(), r.name(), Resource.stringMap(r.spec().path("selector")), List.copyOf(ports));
+        return new ServiceInfo(r.namespace(), r.name(), Resource.stringMap(r.spec().path("selector")), List.copyOf(ports),
+                Visibility.ofAnnotation(r.annotations().get(Visibility.SERVICE_ANNOTATION), r.namespace()));
     }
 
     /** A Secret with {@code data} decoded from base64 and {@code stringData} merged over it, as the API server does. */

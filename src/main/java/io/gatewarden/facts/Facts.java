@@ -10,6 +10,7 @@ import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServiceEntry;
 import io.gatewarden.model.VirtualService;
+import io.gatewarden.policy.Policy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,9 +33,8 @@ public final class Facts {
     private final Map<Parsed<?>, List<?>> all = new HashMap<>();
     private final Map<String, Optional<SecretData>> secrets = new HashMap<>();
     private final Map<String, List<String>> secretNamespaces = new HashMap<>();
-    private final Map<String, Optional<List<String>>> egressAllowLists = new HashMap<>();
     private final Map<String, SecretAccess> secretAccess = new HashMap<>();
-    private Boolean egressWildcardDenied;
+    private Policy policy;
     /** When this evaluation began: a live read confirming a missing Secret may be shared from then on. */
     private final long begun = System.nanoTime();
 
@@ -169,16 +169,11 @@ public final class Facts {
                 k -> view.secretAccess(namespace, serviceAccount));
     }
 
-    /** The egress allow-list of a namespace (POL804), or empty when egress is unrestricted there. */
-    public Optional<List<String>> egressAllowList(String namespace) {
-        return egressAllowLists.computeIfAbsent(namespace, ns -> settings.egress().allowList(ns, view));
-    }
-
-    /** Whether wildcard ServiceEntry hosts are denied (EG610 as an error). */
-    public boolean egressWildcardDenied() {
-        if (egressWildcardDenied == null) {
-            egressWildcardDenied = settings.egress().wildcardDenied(view);
+    /** The organisation policy in force for this evaluation (every POL code, EG610), read once. */
+    public Policy policy() {
+        if (policy == null) {
+            policy = settings.policy().policy(view);
         }
-        return egressWildcardDenied;
+        return policy;
     }
 }

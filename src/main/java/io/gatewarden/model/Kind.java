@@ -15,6 +15,7 @@ public enum Kind {
     SERVICE("", "Service"),
     SECRET("", "Secret"),
     CONFIG_MAP("", "ConfigMap"),
+    NAMESPACE("", "Namespace"),
     DEPLOYMENT("apps", "Deployment"),
     STATEFUL_SET("apps", "StatefulSet"),
     DAEMON_SET("apps", "DaemonSet"),

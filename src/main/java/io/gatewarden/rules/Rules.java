@@ -9,8 +9,9 @@ public final class Rules {
 
     public static List<Rule> all() {
         return List.of(new GatewayStructureRules(), new ServerTlsRules(), new CredentialRules(), new CredentialAccessRules(),
-                new GatewayConflictRules(), new RouteRules(), new OriginationCredentialRules(),
+                new GatewayConflictRules(), new RouteRules(), new MeshHostRules(), new OriginationCredentialRules(),
                 new ServiceEntryRules(), new ServicePortRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
-                new DestinationRuleRules(), new EgressRoutingRules());
+                new DestinationRuleRules(), new EgressRoutingRules(), new OwnershipRules(), new OwnershipRules.Routes(),
+                new TlsPolicyRules());
     }
 }

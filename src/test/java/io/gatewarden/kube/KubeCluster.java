@@ -82,7 +82,7 @@ public final class KubeCluster {
     static final String FAILURE_PROPERTY = "io.gatewarden.kube.startFailure";
     private static volatile KubeCluster instance;
 
-    private final KubeAPIServer server; // null when attached to another class loader's cluster
+    private final AutoCloseable server; // null when attached to another class loader's cluster
     private final Path workDir;
     private final Path kubeconfigFile;
     private final String kubeconfigYaml;
@@ -239,6 +239,32 @@ public final class KubeCluster {
     }
 
     private static KubeCluster start() {
+        Path work = prepareWorkDir();
+        Path kubectlBin = kubectlBinary();
+        long t0 = System.nanoTime();
+        KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(true)
+                .withTestDir(work.toString())
+                .withApiServerVersion(K8S_VERSION)
+                .withUpdateKubeConfig(false)
+                .withStartupTimeout(120_000)
+                .build());
+        try {
+            server.start();
+        } catch (RuntimeException | Error e) {
+            safeStop(server::stop);
+            deleteTree(work);
+            throw new IllegalStateException("kube-apiserver " + K8S_VERSION + " from " + binDir()
+                    + " did not start (if the binaries are broken, delete them and " + PROVISION_HINT + ")", e);
+        }
+        return around(server::stop, server.getKubeConfigYaml(), work, System.nanoTime() - t0);
+    }
+
+    /**
+     * A working directory kube-api-test accepts: {@code k8s/<version>-linux-amd64/} links to the cached
+     * binaries, and the certificates with the tests' client CA trusted ({@link #trustTestClientCa}).
+     */
+    static Path prepareWorkDir() {
         String missing = missingPrerequisites();
         if (missing != null) {
             throw new IllegalStateException("Cannot start the test Kubernetes API server, " + missing + ". "
@@ -258,28 +284,18 @@ public final class KubeCluster {
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare a working directory for kube-api-test", e);
         }
-
-        long t0 = System.nanoTime();
         trustTestClientCa(work);
-        KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(true)
-                .withTestDir(work.toString())
-                .withApiServerVersion(K8S_VERSION)
-                .withUpdateKubeConfig(false)
-                .withStartupTimeout(120_000)
-                .build());
-        try {
-            server.start();
-        } catch (RuntimeException | Error e) {
-            safeStop(server);
-            deleteTree(work);
-            throw new IllegalStateException("kube-apiserver " + K8S_VERSION + " from " + binDir()
-                    + " did not start (if the binaries are broken, delete them and " + PROVISION_HINT + ")", e);
-        }
-        long t1 = System.nanoTime();
+        return work;
+    }
+
+    /**
+     * The cluster of a started API server: CRDs applied, clients built. {@code server} stops it (at JVM
+     * exit, after which the working directory is deleted).
+     */
+    static KubeCluster around(AutoCloseable server, String kubeconfigYaml, Path work, long startNanos) {
         KubeCluster cluster;
         try {
-            cluster = new KubeCluster(server, work, kubectlBin, t1 - t0);
+            cluster = new KubeCluster(server, kubeconfigYaml, work, kubectlBinary(), startNanos);
         } catch (RuntimeException | Error e) {
             safeStop(server);
             deleteTree(work);
@@ -375,10 +391,10 @@ public final class KubeCluster {
         this.client = newClient();
     }
 
-    private KubeCluster(KubeAPIServer server, Path workDir, Path kubectlBin, long startNanos) {
+    private KubeCluster(AutoCloseable server, String serverKubeconfig, Path workDir, Path kubectlBin, long startNanos) {
         this.server = server;
         this.workDir = workDir;
-        this.kubeconfigYaml = server.getKubeConfigYaml().replace(workDir.resolve("client.crt").toString(),
+        this.kubeconfigYaml = serverKubeconfig.replace(workDir.resolve("client.crt").toString(),
                 workDir.resolve(ADMIN_CRT).toString());
         try {
             this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
@@ -722,9 +738,9 @@ public final class KubeCluster {
         return server != null;
     }
 
-    private static void safeStop(KubeAPIServer server) {
+    private static void safeStop(AutoCloseable server) {
         try {
-            server.stop();
+            server.close();
         } catch (Throwable ignored) {
             // best effort: the JVM is going away
         }

@@ -153,14 +153,25 @@ class ManifestsKubeTest {
     }
 
     @Test
-    void webhookLeavesCaBundleToInjectionOrPatch() throws IOException {
-        // A caBundle key (even "") would be re-applied by every `kubectl apply -k`, wiping the
-        // injected or patched CA; the fail-closed webhook would then block Gateway writes.
-        boolean hasKey = Files.readAllLines(K8S.resolve("webhook.yaml")).stream()
-                .anyMatch(l -> l.matches("^\\s*caBundle\\s*:.*"));
-        assertFalse(hasKey, "webhook.yaml must not set clientConfig.caBundle");
-        assertTrue(Files.readString(K8S.resolve("webhook.yaml"))
-                .contains("cert-manager.io/inject-ca-from: gatewarden/gatewarden-webhook-tls"));
+    void gracePeriodCoversTheShutdownDrain() throws IOException {
+        ShutdownTimings t = ShutdownTimings.shipped();
+        // 5 s for the JVM to stop after the last review (ShutdownIT: about 0.1 s).
+        assertTrue(t.grace().compareTo(t.delay().plus(t.timeout()).plusSeconds(5)) >= 0, "terminationGracePeriodSeconds "
+                + t.grace() + " < drain delay " + t.delay() + " + in-flight timeout " + t.timeout() + " + 5 s");
+        assertFalse(Pattern.compile("(?m)^\\s*preStop:").matcher(Files.readString(K8S.resolve("deployment.yaml"))).find(),
+                "no preStop hook: the drain delay is Gatewarden's own, so it also applies outside Kubernetes");
+    }
+
+    @Test
+    void webhooksLeaveCaBundleToGatewarden() throws IOException {
+        // A caBundle key (even "") would be re-applied by every `kubectl apply -k`, wiping the bundle
+        // Gatewarden injected; the fail-closed webhook would then block Gateway writes. No cert-manager
+        // injection either: it would fight Gatewarden over the field (cert-manager is an overlay's choice).
+        for (String name : List.of("webhook.yaml", "mutating-webhook.yaml")) {
+            String text = Files.readString(K8S.resolve(name));
+            assertFalse(text.lines().anyMatch(l -> l.matches("^\\s*caBundle\\s*:.*")), name + " sets clientConfig.caBundle");
+            assertFalse(text.contains("cert-manager.io/inject-ca-from"), name + " asks cert-manager to inject");
+        }
     }
 
     @Test
@@ -173,7 +184,7 @@ class ManifestsKubeTest {
                 "list secrets -A", "watch secrets -A", "get secrets -n istio-system",
                 "create secrets -n istio-system", "update secrets -n istio-system",
                 "patch secrets -n istio-system", "delete secrets -n istio-system",
-                "list pods -A", "watch pods -A", "watch services -A",
+                "list pods -A", "watch pods -A", "watch services -A", "list namespaces", "watch namespaces",
                 "list deployments.apps -A", "watch statefulsets.apps -A", "watch daemonsets.apps -A",
                 "list gateways.networking.istio.io -A", "watch gateways.networking.istio.io -A",
                 "watch virtualservices.networking.istio.io -A", "watch serviceentries.networking.istio.io -A",
@@ -188,13 +199,19 @@ class ManifestsKubeTest {
                 "patch leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
                 "list configmaps -n gatewarden", "create subjectaccessreviews.authorization.k8s.io",
                 "list roles.rbac.authorization.k8s.io -A", "watch rolebindings.rbac.authorization.k8s.io -A",
-                "watch clusterroles.rbac.authorization.k8s.io", "list clusterrolebindings.rbac.authorization.k8s.io");
+                "watch clusterroles.rbac.authorization.k8s.io", "list clusterrolebindings.rbac.authorization.k8s.io",
+                // Self-managed webhook TLS: its own two configurations' caBundle, watched by name.
+                "patch validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "patch mutatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "watch validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "get mutatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "create secrets -n gatewarden", "update secrets -n gatewarden");
         List<String> denied = List.of(
                 "delete pods -n istio-system", "create pods -n gatewarden", "create pods --subresource=exec -n gatewarden",
                 "create deployments.apps -n gatewarden", "patch deployments.apps -n istio-system",
                 "create gateways.networking.istio.io -n default", "update virtualservices.networking.istio.io -n default",
                 "delete gateways.gateway.networking.k8s.io -n default",
-                "get configmaps -n istio-system", "list configmaps -A", "update configmaps -n gatewarden", "get nodes", "list namespaces",
+                "get configmaps -n istio-system", "list configmaps -A", "update configmaps -n gatewarden", "get nodes", "delete namespaces", "update namespaces",
                 "list customresourcedefinitions.apiextensions.k8s.io",
                 "get customresourcedefinitions.apiextensions.k8s.io/certificates.cert-manager.io",
                 "update customresourcedefinitions.apiextensions.k8s.io/gateways.networking.istio.io",
@@ -202,6 +219,12 @@ class ManifestsKubeTest {
                 "delete leases.coordination.k8s.io -n gatewarden", "update leases.coordination.k8s.io -n gatewarden",
                 "update validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "delete validatingwebhookconfigurations.admissionregistration.k8s.io",
+                "delete validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "update mutatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "create mutatingwebhookconfigurations.admissionregistration.k8s.io",
+                "patch validatingwebhookconfigurations.admissionregistration.k8s.io/istio-validator",
+                "patch mutatingwebhookconfigurations.admissionregistration.k8s.io/istio-sidecar-injector",
+                "list validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "create clusterrolebindings.rbac.authorization.k8s.io", "escalate clusterroles.rbac.authorization.k8s.io",
                 "create roles.rbac.authorization.k8s.io -n istio-system",
                 "update rolebindings.rbac.authorization.k8s.io -n istio-system",
