@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds a real kube-apiserver (from the Go module proxy) and etcd, and fetches the
 # Istio and Gateway API CRDs, into a cache outside the repository. Later runs reuse it.
+# Last it runs provision-oracle.sh, which builds Istio's analyzers (the oracle tests' reference)
+# from the same Istio version into its own cache.
 # Layout is what io.fabric8:kube-api-test expects in offline mode:
 #   $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/{kube-apiserver,etcd,kubectl}
 #   $KUBE_API_TEST_DIR/crds/*.yaml
@@ -9,6 +11,7 @@
 # IstioConversionIT compares Gatewarden's GA rules with (Istio's own conversion,
 # built by tools/istio-gateway-conversion/build.sh, must reproduce its status goldens).
 set -euo pipefail
+scripts="$(cd "$(dirname "$0")" && pwd)"
 
 K8S_VERSION="${K8S_VERSION:-1.34.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.21}"
@@ -97,4 +100,5 @@ if [ ! -s "$TESTDATA/conversion_test.go" ]; then
     "$dir"/pilot/pkg/config/kube/gateway/conversion_test.go "$TESTDATA.tmp/"
   chmod -R u+w "$TESTDATA.tmp" && rm -rf "$TESTDATA" && mv "$TESTDATA.tmp" "$TESTDATA"
 fi
+bash "$scripts/provision-oracle.sh" >&2
 echo "$CACHE"

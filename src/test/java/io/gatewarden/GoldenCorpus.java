@@ -54,10 +54,7 @@ public final class GoldenCorpus {
     /** A case folder read the way the CLI reads it, with the case's args.txt. */
     public static Case read(Path dir) throws Exception {
         List<String> args = new ArrayList<>(List.of("-f", dir.toString()));
-        Path argsFile = dir.resolve("args.txt");
-        if (Files.exists(argsFile)) {
-            args.addAll(List.of(Files.readString(argsFile).strip().split("\\s+")));
-        }
+        args.addAll(args(dir));
         AnalyzeOptions options = AnalyzeOptions.parse(args);
         ManifestReader reader = new ManifestReader(options.namespace());
         List<Resource> resources = new ArrayList<>();
@@ -68,6 +65,12 @@ public final class GoldenCorpus {
             }
         }
         return new Case(dir, options, resources);
+    }
+
+    /** The analyze flags of a case (its args.txt), none when it has none. */
+    public static List<String> args(Path dir) throws IOException {
+        Path argsFile = dir.resolve("args.txt");
+        return Files.exists(argsFile) ? List.of(Files.readString(argsFile).strip().split("\\s+")) : List.of();
     }
 
     /** Replaces {{b64:FILE}} with the base64 of certs-test/FILE. */

@@ -33,6 +33,7 @@ class LayersTest {
             Set.of("demands"),                        // which credentials are needed where, renewal chain
             Set.of("rules"),                          // pure rule families
             Set.of("certificates"),                   // the certificate manager
+            Set.of("webhook"),                        // the webhook's own TLS (its certificate from the CA)
             Set.of("admission", "cli"));              // the doors
     private static final Pattern REFERENCE = Pattern.compile("\\bio\\.gatewarden\\.([a-z]+)\\.");
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.cluster.InformerClusterView;
 import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.policy.PolicyWatcher;
 import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.rules.Engine;
 import jakarta.annotation.PostConstruct;
@@ -45,13 +46,15 @@ public class AdmissionEndpoints {
     AdmissionMetrics metrics;
     @Inject
     GatewardenConfig config;
+    @Inject
+    PolicyWatcher policy;
 
     private Validator validator;
     private Mutator mutator;
 
     @PostConstruct
     void init() {
-        validator = new Validator(new Engine(RuleSettings.from(config, Clock.systemUTC())),
+        validator = new Validator(new Engine(RuleSettings.from(config, Clock.systemUTC()).withPolicy(policy)),
                 config.admission().maxErrorsInMessage());
         mutator = new Mutator(DefaultSettings.from(config));
     }

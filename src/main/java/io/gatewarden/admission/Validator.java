@@ -16,8 +16,8 @@ import java.util.Set;
 public final class Validator {
     /** Kinds judged on admission; anything else sent here is allowed untouched. */
     static final Set<Kind> VALIDATED = Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.SERVICE_ENTRY,
-            Kind.DESTINATION_RULE, Kind.SIDECAR, Kind.K8S_GATEWAY, Kind.HTTP_ROUTE, Kind.GRPC_ROUTE, Kind.TLS_ROUTE,
-            Kind.TCP_ROUTE);
+            Kind.DESTINATION_RULE, Kind.SIDECAR, Kind.SERVICE, Kind.K8S_GATEWAY, Kind.HTTP_ROUTE, Kind.GRPC_ROUTE,
+            Kind.TLS_ROUTE, Kind.TCP_ROUTE);
 
     private final Engine engine;
     private final int maxErrorsInMessage;
@@ -37,7 +37,7 @@ public final class Validator {
         }
         Resource resource = request.resource();
         Kind kind = Kind.of(resource);
-        List<Diagnostic> findings = VALIDATED.contains(kind)
+        List<Diagnostic> findings = kind != null && VALIDATED.contains(kind) // an unknown group is not ours to judge
                 ? engine.check(resource, engine.facts(new OverlayClusterView(view, resource)))
                 : List.of();
         String ref = resource.kind() + " " + resource.namespace() + "/" + resource.name();

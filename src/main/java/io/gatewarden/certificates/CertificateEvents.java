@@ -31,8 +31,17 @@ final class CertificateEvents {
                 + demand.secretName() + " for " + String.join(", ", demand.dnsNames()) + ": " + reason.text();
         emit("v1", "Secret", demand.namespace(), demand.secretName(), eventReason, message);
         for (ObjectRef ref : demand.forResources()) {
-            emit(ref.group().isEmpty() ? "v1" : ref.group() + "/v1", ref.kind(), ref.namespace(), ref.name(), eventReason, message);
+            emit(apiVersion(ref), ref.kind(), ref.namespace(), ref.name(), eventReason, message);
         }
+    }
+
+    /** A Warning Event on a resource (a Gateway whose credentials its proxies may not read). */
+    void warning(ObjectRef ref, String reason, String message) {
+        emit(apiVersion(ref), ref.kind(), ref.namespace(), ref.name(), reason, message, "Warning");
+    }
+
+    private static String apiVersion(ObjectRef ref) {
+        return ref.group().isEmpty() ? "v1" : ref.group() + "/v1";
     }
 
     /** An Event on the CA Secret: {@code warning} for trouble (the rate guard, no usable CA), else Normal. */

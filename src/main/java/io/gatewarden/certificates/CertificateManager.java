@@ -6,8 +6,11 @@ import io.gatewarden.config.CertificateTimings;
 import io.gatewarden.config.GatewardenConfig;
 import io.gatewarden.config.Settings;
 import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.pki.CertificateAuthority;
+import io.gatewarden.policy.PolicyWatcher;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +19,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -36,6 +40,8 @@ public class CertificateManager {
     GatewardenConfig config;
     @Inject
     MeterRegistry registry;
+    @Inject
+    PolicyWatcher policy;
 
     /** The one wall clock of the manager; lease timing also uses the monotonic clock (see LeaderLease). */
     private final Clock clock = Clock.systemUTC();
@@ -46,9 +52,13 @@ public class CertificateManager {
     private WakeLoop loop;
 
     void onStart(@Observes StartupEvent event) {
-        if (!config.certificates().provision()) {
+        boolean provision = config.certificates().provision();
+        if (!provision) {
             LOG.info("certificate provisioning is off (gatewarden.certificates.provision=false)");
-            return;
+            if (config.webhook().tls() != GatewardenConfig.WebhookTls.SELF) {
+                return;
+            }
+            // The CA and the leader are still needed: they issue the webhook's own certificate.
         }
         GatewardenConfig.Certificates c = config.certificates();
         CertificateTimings timings = Settings.certificateTimings(config); // checked at start-up (SettingsCheck)
@@ -60,8 +70,9 @@ public class CertificateManager {
         caStore = new CaStore(writer::write, config.namespace(), c.caSecret(), timings.caLifetime(), clock, backoff,
                 new CaSignals(metrics, events, config.namespace(), c.caSecret()));
         Reconciler reconciler = new Reconciler(new Reconciler.Setup(config.namespace(), c.caSecret(), c.keyAlgorithm(),
-                timings.lifetime(), timings.sweepInterval(), c.deleteOrphans()), view, view::managedSecrets,
-                RuleSettings.from(config, clock), writer, caStore, events, metrics, backoff,
+                timings.lifetime(), timings.sweepInterval(), c.deleteOrphans(), provision, config.webhook().secret()),
+                view, view::managedSecrets,
+                RuleSettings.from(config, clock).withPolicy(policy), writer, caStore, events, metrics, backoff,
                 () -> mayWrite.getAsBoolean());
         loop = new WakeLoop("gatewarden-certificates", timings.sweepInterval(), view::allSynced, reconciler::pass);
         view.addListener(loop::wake);
@@ -77,6 +88,11 @@ public class CertificateManager {
             mayWrite = () -> true;
             Gauge.builder("gatewarden.certificates.leader", () -> 1).register(registry);
         }
+    }
+
+    /** SIGTERM: hand the Lease over at once, not after the drain delay (admission keeps being answered). */
+    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
+        onStop(null);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -96,5 +112,10 @@ public class CertificateManager {
     /** Whether this replica may write certificates now (readiness data, tests). */
     public boolean isLeader() {
         return mayWrite.getAsBoolean();
+    }
+
+    /** The CA that issues certificates, once loaded (every replica loads it; the leader creates and rotates it). */
+    public Optional<CertificateAuthority> issuingCa() {
+        return caStore == null ? Optional.empty() : caStore.current();
     }
 }

@@ -95,11 +95,19 @@ final class LeaderLease implements Lock {
     @Override
     public LeaderElectionRecord get(KubernetesClient client) {
         readAt = nanos.getAsLong();
+        LeaderElectionRecord record;
         try {
-            return lock.get(client);
+            record = lock.get(client);
         } catch (KubernetesClientException e) {
             throw failed("get", e);
         }
+        if (record != null && !identity().equals(record.getHolderIdentity())) {
+            // Another replica (or an operator) holds the Lease now: stop at this read, not at the renew
+            // deadline fabric8 would wait for, since the new holder may already be writing.
+            held = false;
+            mayWrite();
+        }
+        return record;
     }
 
     @Override

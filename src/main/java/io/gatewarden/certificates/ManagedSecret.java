@@ -4,6 +4,7 @@ import io.gatewarden.cluster.SecretData;
 import io.gatewarden.demands.CredentialDemand;
 import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.pki.HostCoverage;
+import io.gatewarden.pki.CertificateAuthority;
 import io.gatewarden.pki.IssuedCertificate;
 import io.gatewarden.pki.Pem;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,17 @@ public final class ManagedSecret {
                 : demand.forResources()).stream().map(ObjectRef::qualified).toList()));
         annotations.put(ISSUER_ANNOTATION, issuerFingerprint);
         return Collections.unmodifiableMap(annotations);
+    }
+
+    /**
+     * What a managed Secret holds for {@code demand} once {@code issued} by {@code ca}: {@link #data} (ca.crt
+     * only for a server certificate: a client-only secret must not tell Istio whom to trust), {@link #labels},
+     * {@link #annotations}.
+     */
+    public static SecretWriter.Desired desired(CredentialDemand demand, IssuedCertificate issued, CertificateAuthority ca,
+                                               java.time.Instant now) {
+        return new SecretWriter.Desired(data(issued, ca.trustBundle(now), demand.purpose().server()), labels(),
+                annotations(demand, issued, ca.fingerprint()));
     }
 
     /** {@code gatewarden.io/managed: "true"}. */

@@ -9,7 +9,10 @@ import io.gatewarden.demands.IssuanceReason;
 import io.gatewarden.demands.Plan;
 import io.gatewarden.demands.PlanEntry;
 import io.gatewarden.demands.RenewalPolicy;
+import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.facts.Facts;
+import io.gatewarden.model.IstioGateway;
+import io.gatewarden.rules.CredentialAccessRules;
 import io.gatewarden.facts.RuleSettings;
 import io.gatewarden.facts.SecretAssessments;
 import io.gatewarden.pki.CertificateAuthority;
@@ -47,9 +50,11 @@ final class Reconciler {
      * @param lifetime            leaf lifetime
      * @param sweep               the longest wait between passes
      * @param deleteOrphans       delete managed Secrets nothing names any more (otherwise annotate them)
+     * @param provision           provision the Secrets Gateways and DestinationRules name (else keep only the CA)
+     * @param webhookSecret       the webhook's own serving Secret in caNamespace (kept by WebhookTls, never an orphan)
      */
     record Setup(String caNamespace, String caSecret, String defaultKeyAlgorithm, Duration lifetime, Duration sweep,
-                 boolean deleteOrphans) {
+                 boolean deleteOrphans, boolean provision, String webhookSecret) {
     }
 
     private final Setup setup;
@@ -67,6 +72,9 @@ final class Reconciler {
     private final BooleanSupplier mayWrite;
     private final Clock clock;
     private final CertificateIssuer issuer = new CertificateIssuer();
+    private final CredentialAccessRules credentialAccess = new CredentialAccessRules();
+    /** GW314 findings already reported as Events, so each is reported once while it lasts. */
+    private final Set<String> unreadableReported = new HashSet<>();
 
     @SuppressWarnings("checkstyle:ParameterNumber") // the parts of a pass, each injected for tests
     Reconciler(Setup setup, ClusterView view, Supplier<List<SecretData>> managedSecrets, RuleSettings settings,
@@ -106,10 +114,14 @@ final class Reconciler {
             return ca == null ? Duration.ofSeconds(1) : setup.sweep();
         }
         Instant now = clock.instant();
+        if (!setup.provision()) {
+            return nextDue(now); // no Gateway secrets, but the CA (the webhook's issuer) stays kept
+        }
         Facts facts = new Facts(view, settings);
         for (PlanEntry entry : Plan.of(facts, verified.check(ca.fingerprint(), now))) {
             carryOut(entry, ca);
         }
+        reportUnreadable(facts);
         Set<String> demanded = new HashSet<>();
         for (CredentialDemand d : Demands.all(facts)) {
             demanded.add(d.namespace() + "/" + d.secretName());
@@ -159,14 +171,32 @@ final class Reconciler {
         }
     }
 
+    /**
+     * GW314 as a Warning Event on the Gateway, once until it changes or is fixed: a secret provisioned where the
+     * gateway's ServiceAccount may not read it is still broken (istiod will not serve it).
+     */
+    private void reportUnreadable(Facts facts) {
+        Set<String> current = new HashSet<>();
+        for (IstioGateway gw : facts.gateways()) {
+            List<Diagnostic> found = new ArrayList<>();
+            credentialAccess.check(gw.resource(), facts, found);
+            for (Diagnostic d : found) {
+                String text = "[" + d.code() + "] " + d.field() + ": " + (d.brief() != null ? d.brief() : d.message());
+                current.add(d.resourceRef() + " " + text);
+                if (unreadableReported.add(d.resourceRef() + " " + text)) {
+                    LOG.warnf("%s %s", d.resourceRef(), text);
+                    events.warning(d.object(), "CredentialUnreadable", text);
+                }
+            }
+        }
+        unreadableReported.retainAll(current);
+    }
+
     private SecretWriter.Desired desired(CredentialDemand demand, CertificateAuthority ca) {
         CredentialDemand.Purpose purpose = demand.purpose();
         IssuedCertificate issued = issuer.issue(new LeafRequest(demand.dnsNames(), algorithm(demand),
                 setup.lifetime(), purpose.client(), purpose.server()), ca, clock);
-        // A client-only secret gets no ca.crt: Istio would verify the external server against it,
-        // and only the user knows that server's CA (<name>-cacert, EG609).
-        return new SecretWriter.Desired(ManagedSecret.data(issued, ca.trustBundle(clock.instant()), purpose.server()),
-                ManagedSecret.labels(), ManagedSecret.annotations(demand, issued, ca.fingerprint()));
+        return ManagedSecret.desired(demand, issued, ca, clock.instant());
     }
 
     private KeyAlgorithm algorithm(CredentialDemand demand) {
@@ -183,10 +213,11 @@ final class Reconciler {
     /** Managed secrets nothing demands: annotated, and deleted only when configured. */
     private void handleOrphans(Set<String> demanded) {
         List<CertificateMetrics.Expiry> expiries = new ArrayList<>();
+        String webhookKey = setup.caNamespace() + "/" + setup.webhookSecret();
         for (SecretData s : managedSecrets.get()) {
             String key = s.namespace() + "/" + s.name();
-            if (key.equals(caKey())) {
-                continue;
+            if (key.equals(caKey()) || key.equals(webhookKey)) {
+                continue; // Gatewarden's own: the CA, and the webhook's certificate (WebhookTls keeps it)
             }
             String notAfter = s.annotations().get(ManagedSecret.NOT_AFTER_ANNOTATION);
             if (notAfter != null) {

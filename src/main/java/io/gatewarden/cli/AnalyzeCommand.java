@@ -1,6 +1,7 @@
 package io.gatewarden.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatewarden.policy.ConfigMapPolicy;
 import io.gatewarden.rules.Engine;
 
 import java.io.PrintStream;
@@ -29,7 +30,7 @@ public final class AnalyzeCommand {
         try {
             analysis = Analysis.of(new ManifestReader(options.namespace()).read(options.paths()),
                     new Engine(options.settings()));
-        } catch (ManifestException e) {
+        } catch (ManifestException | AnalyzeOptions.UsageException | ConfigMapPolicy.MalformedPolicyException e) {
             err.println("gatewarden analyze: " + e.getMessage());
             return 2;
         }

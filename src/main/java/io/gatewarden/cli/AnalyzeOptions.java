@@ -1,17 +1,30 @@
 package io.gatewarden.cli;
 
+import io.gatewarden.facts.RuleSettings;
+import io.gatewarden.policy.ConfigMapPolicy;
+import io.gatewarden.policy.EgressPolicy;
+import io.gatewarden.policy.Policy;
+import io.gatewarden.policy.PolicyDocument;
+
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneOffset;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The analyze command line, parsed by hand: a handful of flags needs no framework. */
 public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisioning, String namespace, Instant now,
-                             List<String> egressAllow, boolean denyWildcardEgress, boolean help) {
+                             List<String> egressAllow, boolean denyWildcardEgress, Path policyFile, boolean help) {
+
+    /** Where analyze looks for policy ConfigMaps among the files: the service's defaults. */
+    static final String POLICY_NAMESPACE = "gatewarden";
+    static final List<String> POLICY_CONFIG_MAPS = List.of("gatewarden-egress-policy", "gatewarden-policy");
 
     public static final String USAGE = """
             Usage: gatewarden analyze -f PATH [-f PATH...] [-o text|json] [--no-provision] [--namespace NS] [--now TIME]
-                                      [--egress-allow PATTERN...] [--deny-wildcard-egress]
+                                      [--egress-allow PATTERN...] [--deny-wildcard-egress] [-p POLICY]
               -f, --filename PATH   manifest file or directory (recursive: *.yaml, *.yml, *.json); repeatable
               -o, --output FORMAT   text (default): one finding a line; json: {"diagnostics": [...], "plan": [...]}
               --no-provision        judge as a cluster without Gatewarden provisioning: missing secrets are errors
@@ -21,15 +34,25 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
                                     *.example.org); repeatable; any given turns the POL804 allow-list on. A ConfigMap
                                     gatewarden/gatewarden-egress-policy among the files adds to it
               --deny-wildcard-egress  wildcard ServiceEntry hosts are errors (EG610), not warnings
+              -p, --policy FILE     the organisation policy (POL801-POL806, egress): a YAML file of policy keys, or a
+                                    ConfigMap holding them (README, Multi-tenant clusters). ConfigMaps
+                                    gatewarden/gatewarden-egress-policy and gatewarden/gatewarden-policy among the
+                                    files add to it, as in the cluster
             Exit status: 0 no error finding, 1 at least one error finding, 2 bad usage or unreadable input.""";
 
     /** The rule settings these options ask for: the service's defaults unless overridden. */
-    public io.gatewarden.facts.RuleSettings settings() {
-        io.gatewarden.facts.RuleSettings s = io.gatewarden.facts.RuleSettings.defaults().withProvisioning(provisioning);
-        io.gatewarden.policy.EgressPolicy none = s.egress();
-        s = s.withEgress(new io.gatewarden.policy.EgressPolicy(egressAllow, java.util.Map.of(), none.configMapNamespace(),
-                none.configMapName(), denyWildcardEgress));
-        return now == null ? s : s.withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+    public RuleSettings settings() throws UsageException {
+        Policy base = Policy.none().withEgress(new EgressPolicy(egressAllow, Map.of(), denyWildcardEgress));
+        if (policyFile != null) {
+            PolicyDocument doc = PolicyFile.read(policyFile);
+            if (!doc.errors().isEmpty()) {
+                throw new UsageException(String.join("; ", doc.errors()));
+            }
+            base = doc.applyTo(base);
+        }
+        RuleSettings s = RuleSettings.defaults().withProvisioning(provisioning)
+                .withPolicy(new ConfigMapPolicy(base, POLICY_NAMESPACE, POLICY_CONFIG_MAPS));
+        return now == null ? s : s.withClock(Clock.fixed(now, ZoneOffset.UTC));
     }
 
     public static AnalyzeOptions parse(List<String> args) throws UsageException {
@@ -40,6 +63,7 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
         Instant now = null;
         List<String> egressAllow = new ArrayList<>();
         boolean denyWildcardEgress = false;
+        Path policyFile = null;
         boolean help = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -64,6 +88,7 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
                 }
                 case "--egress-allow" -> egressAllow.add(value(args, ++i, a).toLowerCase(java.util.Locale.ROOT));
                 case "--deny-wildcard-egress" -> denyWildcardEgress = true;
+                case "-p", "--policy" -> policyFile = Path.of(value(args, ++i, a));
                 case "-h", "--help" -> help = true;
                 default -> throw new UsageException("unknown argument " + a);
             }
@@ -72,7 +97,7 @@ public record AnalyzeOptions(List<Path> paths, boolean json, boolean provisionin
             throw new UsageException("no input: give at least one -f PATH");
         }
         return new AnalyzeOptions(List.copyOf(paths), json, provisioning, namespace, now, List.copyOf(egressAllow),
-                denyWildcardEgress, help);
+                denyWildcardEgress, policyFile, help);
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {

@@ -37,6 +37,15 @@ public interface ClusterView {
     List<String> namespacesWithSecret(String name);
 
     /**
+     * Whether a ServiceAccount may list Secrets in a namespace, as istiod asks before serving a gateway its
+     * credentials (GW314): in the cluster the API server's answer to a SubjectAccessReview (cached), in
+     * {@code analyze} the RBAC objects among the files. {@link SecretAccess#NOT_JUDGED} where neither exists.
+     */
+    default SecretAccess secretAccess(String namespace, String serviceAccount) {
+        return SecretAccess.NOT_JUDGED;
+    }
+
+    /**
      * The stored state without any object under review: what {@link #derived()} values are
      * computed from. A view of stored objects is its own stored state.
      */

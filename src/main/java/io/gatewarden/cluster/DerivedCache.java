@@ -110,6 +110,12 @@ public final class DerivedCache {
         }
 
         @Override
+        public SecretAccess secretAccess(String namespace, String serviceAccount) {
+            require(Kind.RBAC.toArray(Kind[]::new));
+            return stored.secretAccess(namespace, serviceAccount);
+        }
+
+        @Override
         public long generation(Kind kind) {
             return stored.generation(kind);
         }

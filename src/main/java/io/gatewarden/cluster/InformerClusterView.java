@@ -83,6 +83,7 @@ public class InformerClusterView implements ClusterView {
     private final SecretNameIndex secretNames = new SecretNameIndex();
     private KubernetesClient metadataOnly;
     private SecretListings listings;
+    private AccessReviews accessReviews;
     /** Failure-path lookups: a few daemon threads, not the common pool (one new thread per call on 2 cores). */
     private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "gatewarden-lookup");
@@ -94,6 +95,12 @@ public class InformerClusterView implements ClusterView {
         t.setDaemon(true);
         return t;
     });
+    private final java.util.concurrent.ScheduledExecutorService rbacRefresh =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gatewarden-access-reviews");
+                t.setDaemon(true);
+                return t;
+            });
 
     {
         for (Kind k : Kind.values()) {
@@ -119,6 +126,7 @@ public class InformerClusterView implements ClusterView {
         informers.forEach(SharedIndexInformer::stop);
         secretInformers.values().forEach(SharedIndexInformer::stop);
         background.shutdownNow();
+        rbacRefresh.shutdownNow();
         lookups.shutdownNow();
         if (metadataOnly != null) {
             metadataOnly.close();
@@ -141,16 +149,28 @@ public class InformerClusterView implements ClusterView {
                 watch(inf, e.getKey(), resources.get(e.getKey()), this::resource);
             }, () -> LOG.warnf("CRD %s.%s not installed: treating it as empty", e.getValue(), e.getKey().group()));
         }
-        // The egress policy ConfigMap only (POL804, EG610): rules read it from the view like any resource.
-        String policy = config.egress().configMap();
-        if (!policy.isEmpty()) {
-            watch(client.configMaps().inNamespace(config.namespace()).withField("metadata.name", policy).inform(),
-                    Kind.CONFIG_MAP, resources.get(Kind.CONFIG_MAP), this::resource);
+        // Namespace labels: the policy's exempt namespaces (POL801, POL806).
+        watch(client.namespaces().inform(), Kind.NAMESPACE, resources.get(Kind.NAMESPACE), this::resource);
+        // The policy ConfigMaps only (every POL code, EG610): the policy reads them from the view like any
+        // resource. The egress one of earlier releases still applies.
+        for (String policy : new TreeSet<>(List.of(config.egress().configMap(), config.policy().configMap()))) {
+            if (!policy.isEmpty()) {
+                watch(client.configMaps().inNamespace(config.namespace()).withField("metadata.name", policy).inform(),
+                        Kind.CONFIG_MAP, resources.get(Kind.CONFIG_MAP), this::resource);
+            }
         }
         // Secret names cluster-wide, metadata only (GW303), and the live confirmation of a cache miss.
         metadataOnly = MetadataOnly.client(client);
         informers.add(secretNames.start(metadataOnly));
         listings = new SecretListings(this::secretNamesIn, lookups, System::nanoTime);
+        // GW314: the authorizer's answers, kept until an RBAC object changes (names only are watched).
+        accessReviews = new AccessReviews(this::reviewSecretAccess, lookups, rbacRefresh, System::nanoTime);
+        for (Kind k : Kind.RBAC) {
+            informers.add(watchChanges(metadataOnly, k, () -> {
+                accessReviews.rbacChanged();
+                notifyListeners(k);
+            }));
+        }
         // Gatewarden's own secrets, wherever they are: orphans and sweeps never need an API call.
         SharedIndexInformer<Secret> managed = client.secrets().inAnyNamespace()
                 .withLabel(SecretData.MANAGED_LABEL, "true").inform();
@@ -391,6 +411,72 @@ public class InformerClusterView implements ClusterView {
         Set<String> names = new java.util.HashSet<>();
         metadataOnly.secrets().inNamespace(namespace).list().getItems().forEach(s -> names.add(s.getMetadata().getName()));
         return names;
+    }
+
+    /**
+     * From the answers kept by {@link AccessReviews}: no API call once an answer is kept and RBAC has not changed
+     * since; the first question about a (namespace, ServiceAccount) is asked live, bounded by the lookup timeout.
+     */
+    @Override
+    public SecretAccess secretAccess(String namespace, String serviceAccount) {
+        return accessReviews == null ? SecretAccess.NOT_JUDGED
+                : accessReviews.get(namespace, serviceAccount, config.cluster().lookupTimeout());
+    }
+
+    /** istiod's own question (pilot/pkg/credentials/kube): the ServiceAccount as user, no groups, list secrets. */
+    private SecretAccess reviewSecretAccess(String namespace, String serviceAccount) {
+        registry.counter("gatewarden.cluster.access.reviews").increment(); // tests and dashboards count these
+        String user = SecretAccess.user(namespace, serviceAccount);
+        try {
+            var review = client.authorization().v1().subjectAccessReview().create(
+                    new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder().withNewSpec()
+                            .withUser(user).withNewResourceAttributes().withNamespace(namespace).withVerb("list")
+                            .withGroup("").withResource("secrets").endResourceAttributes().endSpec().build());
+            var status = review.getStatus();
+            String reason = status == null || status.getReason() == null ? "" : status.getReason();
+            if (status != null && Boolean.TRUE.equals(status.getAllowed())) {
+                return SecretAccess.allowed("the API server allows it" + (reason.isEmpty() ? "" : " (" + reason + ")"));
+            }
+            return SecretAccess.denied(reason.isEmpty() ? "no Role or ClusterRole bound to it allows it" : reason);
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot ask the API server whether %s may list secrets in %s (GW314 not judged; asked again "
+                    + "in %s): %s", user, namespace, AccessReviews.RETRY_FAILED, e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * A metadata-only informer over one kind that runs {@code onChange} on every added, changed or deleted object
+     * (a relist that delivers an unchanged object is no change).
+     */
+    private static SharedIndexInformer<GenericKubernetesResource> watchChanges(KubernetesClient metadataOnly, Kind kind,
+                                                                              Runnable onChange) {
+        SharedIndexInformer<GenericKubernetesResource> informer = metadataOnly
+                .genericKubernetesResources(kind.group() + "/v1", kind.kind()).inAnyNamespace().runnableInformer(0);
+        informer.itemStore(new io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore<>(
+                io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore.NAME_KEY_STATE,
+                GenericKubernetesResource.class, metadataOnly.getKubernetesSerialization()));
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource obj) {
+                onChange.run();
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                if (!java.util.Objects.equals(oldObj.getMetadata().getResourceVersion(),
+                        newObj.getMetadata().getResourceVersion())) {
+                    onChange.run();
+                }
+            }
+
+            @Override
+            public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+                onChange.run();
+            }
+        });
+        informer.start();
+        return informer;
     }
 
     /** From the metadata-only index of every Secret's name: no API call. */

@@ -16,10 +16,14 @@ import java.util.List;
  * Makes the API server answer Secret lists and watches with metadata only (PartialObjectMetadata,
  * the content negotiation client-go's metadata informers use): names and namespaces without a byte of
  * Secret data crossing the wire. fabric8 has no API for it, so a client of its own sets the Accept header.
+ * The RBAC kinds are watched the same way: only that they change matters (GW314's answers go stale).
  */
 final class MetadataOnly implements Interceptor {
     private static final String LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
     private static final String ITEM = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
+    private static final java.util.regex.Pattern METADATA_ONLY =
+            java.util.regex.Pattern.compile("/(secrets|roles|rolebindings|clusterroles|clusterrolebindings)$");
 
     private MetadataOnly() {
     }
@@ -42,7 +46,7 @@ final class MetadataOnly implements Interceptor {
 
     @Override
     public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-        if ("GET".equals(request.method()) && request.uri().getPath().endsWith("/secrets")) {
+        if ("GET".equals(request.method()) && METADATA_ONLY.matcher(request.uri().getPath()).find()) {
             String query = request.uri().getQuery();
             builder.setHeader("Accept", query != null && query.contains("watch=true") ? ITEM : LIST);
         }

@@ -3,6 +3,7 @@ package io.gatewarden.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.Visibility;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,17 +21,30 @@ public final class Objects {
     private Objects() {
     }
 
-    /** A Pod's labels, or a workload's pod-template labels; empty for other kinds. */
+    /** A Pod's labels and ServiceAccount, or a workload's pod template's; empty for other kinds. */
     public static Optional<Workload> workload(Resource r) {
         Kind kind = Kind.of(r);
         if (kind == Kind.POD) {
-            return Optional.of(new Workload(r.namespace(), r.kind(), r.name(), r.labels()));
+            return Optional.of(new Workload(r.namespace(), r.kind(), r.name(), r.labels(), serviceAccount(r.spec())));
         }
         if (kind == Kind.DEPLOYMENT || kind == Kind.STATEFUL_SET || kind == Kind.DAEMON_SET) {
-            Map<String, String> labels = Resource.stringMap(r.spec().path("template").path("metadata").path("labels"));
-            return Optional.of(new Workload(r.namespace(), r.kind(), r.name(), labels));
+            JsonNode template = r.spec().path("template");
+            Map<String, String> labels = Resource.stringMap(template.path("metadata").path("labels"));
+            return Optional.of(new Workload(r.namespace(), r.kind(), r.name(), labels,
+                    serviceAccount(template.path("spec"))));
         }
         return Optional.empty();
+    }
+
+    /** A pod spec's ServiceAccount: {@code serviceAccountName}, else the deprecated {@code serviceAccount}, else default. */
+    private static String serviceAccount(JsonNode podSpec) {
+        for (String field : new String[] {"serviceAccountName", "serviceAccount"}) {
+            String name = podSpec.path(field).asText("");
+            if (podSpec.path(field).isTextual() && !name.isEmpty()) {
+                return name;
+            }
+        }
+        return Workload.DEFAULT_SERVICE_ACCOUNT;
     }
 
     public static ServiceInfo service(Resource r) {
@@ -43,7 +57,8 @@ public final class Objects {
                 ports.add(new ServiceInfo.ServicePort(p.path("port").asInt(), targetPort, p.path("name").asText(null)));
             }
         }
-        return new ServiceInfo(r.namespace(), r.name(), Resource.stringMap(r.spec().path("selector")), List.copyOf(ports));
+        return new ServiceInfo(r.namespace(), r.name(), Resource.stringMap(r.spec().path("selector")), List.copyOf(ports),
+                Visibility.ofAnnotation(r.annotations().get(Visibility.SERVICE_ANNOTATION), r.namespace()));
     }
 
     /** A Secret with {@code data} decoded from base64 and {@code stringData} merged over it, as the API server does. */

@@ -64,6 +64,11 @@ public final class OverlayClusterView implements ClusterView {
     }
 
     @Override
+    public SecretAccess secretAccess(String namespace, String serviceAccount) {
+        return base.secretAccess(namespace, serviceAccount);
+    }
+
+    @Override
     public ClusterView stored() {
         return base.stored();
     }

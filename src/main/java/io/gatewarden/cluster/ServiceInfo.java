@@ -1,10 +1,16 @@
 package io.gatewarden.cluster;
 
+import io.gatewarden.model.Visibility;
+
 import java.util.List;
 import java.util.Map;
 
-/** What the rules need of a Service: which pods it selects and which ports it exposes. */
-public record ServiceInfo(String namespace, String name, Map<String, String> selector, List<ServicePort> ports) {
+/**
+ * What the rules need of a Service: which pods it selects, which ports it exposes, and where Istio makes it
+ * visible (its {@code networking.istio.io/exportTo} annotation).
+ */
+public record ServiceInfo(String namespace, String name, Map<String, String> selector, List<ServicePort> ports,
+                          Visibility visibility) {
 
     /** {@code targetPort} is null when absent or named (a named target port cannot be compared by number). */
     public record ServicePort(int port, Integer targetPort, String name) {

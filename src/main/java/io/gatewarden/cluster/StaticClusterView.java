@@ -22,6 +22,7 @@ public final class StaticClusterView implements ClusterView {
     private final Map<String, SecretData> secrets = new HashMap<>();
     private final Map<String, List<String>> secretNamespaces = new HashMap<>();
     private final DerivedCache derived = new DerivedCache(this);
+    private FileRbac rbac;
 
     public StaticClusterView(List<Resource> resources) {
         for (Resource r : resources) {
@@ -73,5 +74,15 @@ public final class StaticClusterView implements ClusterView {
     @Override
     public List<String> namespacesWithSecret(String name) {
         return secretNamespaces.getOrDefault(name, List.of());
+    }
+
+    /** From the Roles, ClusterRoles and bindings among the resources; not judged when there are none. */
+    @Override
+    public synchronized SecretAccess secretAccess(String namespace, String serviceAccount) {
+        if (rbac == null) {
+            rbac = new FileRbac(resources(Kind.ROLE), resources(Kind.CLUSTER_ROLE), resources(Kind.ROLE_BINDING),
+                    resources(Kind.CLUSTER_ROLE_BINDING));
+        }
+        return rbac.secretAccess(namespace, serviceAccount);
     }
 }

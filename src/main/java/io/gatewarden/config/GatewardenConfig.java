@@ -18,9 +18,54 @@ public interface GatewardenConfig {
 
     Tls tls();
 
+    Webhook webhook();
+
     Defaults defaults();
 
     Egress egress();
+
+    Policy policy();
+
+    /**
+     * The organisation policy beyond egress (POL801–POL803, POL805, POL806); off unless configured. The
+     * ConfigMap ({@link #configMap}) adds to these, and the egress ConfigMap of earlier releases still applies.
+     */
+    interface Policy {
+        /** A ConfigMap in Gatewarden's namespace with policy keys (README, Multi-tenant clusters); watched; empty to disable. */
+        @WithDefault("gatewarden-policy")
+        String configMap();
+
+        /** POL801: off | map | first-claim. */
+        @WithDefault("off")
+        String hostOwnership();
+
+        /** POL801 map mode: the host patterns a namespace owns, {@code gatewarden.policy.hosts.shop=shop.example.com,*.shop.example.com}. */
+        java.util.Map<String, java.util.List<String>> hosts();
+
+        /** POL801 map mode: allow | deny a host no namespace's patterns cover. */
+        @WithDefault("allow")
+        String unownedHosts();
+
+        /** Namespaces with this label (key=value) are exempt from POL801 and POL806, and own nothing. */
+        @WithDefault("gatewarden.io/policy=exempt")
+        String exemptNamespaceLabel();
+
+        /** POL806: a credential belongs to the namespace of the first Gateway naming it. */
+        @WithDefault("false")
+        boolean credentialOwnership();
+
+        /** POL802: the lowest minProtocolVersion a terminating server may have (TLSV1_0..TLSV1_3), or off. */
+        @WithDefault("off")
+        String tlsMinVersion();
+
+        /** POL803: deny wildcard hosts on HTTPS servers. */
+        @WithDefault("false")
+        boolean denyWildcardHttpsHosts();
+
+        /** POL805: an HTTP server for a host that also has HTTPS must set httpsRedirect. */
+        @WithDefault("false")
+        boolean requireHttpsRedirect();
+    }
 
     /** Egress policy: POL804 allow-list and EG610 wildcard handling. Off unless configured. */
     interface Egress {
@@ -70,7 +115,35 @@ public interface GatewardenConfig {
         boolean annotation();
     }
 
-    /** The webhook serving certificate; Quarkus' TLS registry reads these paths (application.properties). */
+    /** Where the webhook serving certificate comes from, and the webhook configurations whose caBundle Gatewarden keeps. */
+    interface Webhook {
+        /** self: issued from Gatewarden's CA into {@link #secret()}, renewed, caBundle kept; files: {@link Tls} PEM files. */
+        @WithDefault("self")
+        WebhookTls tls();
+
+        /** The Secret in Gatewarden's namespace holding the self-issued serving certificate. */
+        @WithDefault("gatewarden-webhook-tls")
+        String secret();
+
+        /** The Service the API server calls: the certificate is for {@code <service>.<namespace>.svc[.cluster.local]}. */
+        @WithDefault("gatewarden")
+        String service();
+
+        /** More DNS names for the certificate, e.g. localhost when the API server calls Gatewarden by URL. */
+        Optional<java.util.List<String>> extraDnsNames();
+
+        /** The ValidatingWebhookConfiguration whose webhooks' caBundle Gatewarden keeps current. */
+        @WithDefault("gatewarden")
+        String validatingConfiguration();
+
+        /** The MutatingWebhookConfiguration whose webhooks' caBundle Gatewarden keeps current. */
+        @WithDefault("gatewarden")
+        String mutatingConfiguration();
+    }
+
+    enum WebhookTls { SELF, FILES }
+
+    /** The webhook serving certificate in files mode (cert-manager, openssl): PEM files, re-read hourly. */
     interface Tls {
         @WithDefault("/etc/gatewarden/tls/tls.crt")
         String certFile();

@@ -28,7 +28,7 @@ public class SettingsCheck {
         }
     }
 
-    static String message(List<String> problems) {
+    public static String message(List<String> problems) {
         return "Gatewarden cannot start: " + (problems.size() == 1 ? "a setting breaks a rule" : problems.size()
                 + " settings break rules") + " (see README, Settings):\n  - " + String.join("\n  - ", problems);
     }

@@ -1,5 +1,6 @@
 package io.gatewarden.demands;
 
+import io.gatewarden.cluster.SecretData;
 import io.gatewarden.diagnostics.ObjectRef;
 import io.gatewarden.facts.CredentialUsers;
 import io.gatewarden.model.CredentialName;
@@ -23,6 +24,8 @@ import java.util.regex.Pattern;
 
 /** Derives which credentials the resources need, and where: the one derivation of that fact. */
 public final class Demands {
+    /** The managed Secret's annotation naming what it was issued for (see certificates.ManagedSecret). */
+    static final String FOR_ANNOTATION = "gatewarden.io/for";
     /** Istio reads a credential's CA from a secret named like it plus this suffix, when present. */
     public static final String CA_SUFFIX = "-cacert";
     private static final Pattern SECRET_NAME =
@@ -156,7 +159,7 @@ public final class Demands {
 
     /** Every credential the resources in the view need, grouped by namespace and secret name. */
     public static List<CredentialDemand> all(Facts facts) {
-        return group(allRefs(facts));
+        return group(allRefs(facts), facts);
     }
 
     /**
@@ -164,6 +167,62 @@ public final class Demands {
      * resources that name it instead of all of them (admission asks this per credential).
      */
     public static Optional<CredentialDemand> demandFor(Facts facts, String namespace, String secretName) {
+        List<CredentialRef> named = usersOf(facts, namespace, secretName);
+        List<CredentialDemand> demands = group(named, facts);
+        return demands.isEmpty() ? Optional.empty() : Optional.of(demands.get(0));
+    }
+
+    /**
+     * Who owns a credential (POL806): the one namespace the managed Secret's {@code gatewarden.io/for}
+     * names while it still names the credential, else the namespace of the oldest resource naming it (creation time, then namespace, name),
+     * the object under review included. Empty when nothing names it.
+     */
+    public static Optional<Owner> credentialOwner(Facts facts, String namespace, String secretName) {
+        return owner(usersOf(facts, namespace, secretName), facts);
+    }
+
+    /** The owner of a credential and the resource that makes it the owner (null when the Secret's annotation does). */
+    public record Owner(String namespace, Resource by) {
+    }
+
+    private static Optional<Owner> owner(List<CredentialRef> refs, Facts facts) {
+        if (refs.isEmpty()) {
+            return Optional.empty();
+        }
+        CredentialRef any = refs.get(0);
+        Optional<String> annotated = facts.secret(any.namespace(), any.secretName())
+                .filter(SecretData::managed).flatMap(Demands::annotatedOwner)
+                .filter(ns -> refs.stream().anyMatch(r -> r.owner().namespace().equals(ns))); // still a user
+        if (annotated.isPresent()) {
+            return Optional.of(new Owner(annotated.get(), null));
+        }
+        return refs.stream().map(CredentialRef::owner).min(OLDEST).map(r -> new Owner(r.namespace(), r));
+    }
+
+    /** The one namespace of every resource a managed Secret was issued for, if there is exactly one. */
+    private static Optional<String> annotatedOwner(SecretData s) {
+        String forValue = s.annotations().get(FOR_ANNOTATION);
+        if (forValue == null || forValue.isBlank()) {
+            return Optional.empty();
+        }
+        Set<String> namespaces = new TreeSet<>();
+        for (String item : forValue.split(",")) {
+            try {
+                namespaces.add(ObjectRef.parse(item, "networking.istio.io").namespace());
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+        return namespaces.size() == 1 ? Optional.of(namespaces.iterator().next()) : Optional.empty();
+    }
+
+    /** Oldest first: creation time (none = newest, as an object under review on CREATE), namespace, name. */
+    static final java.util.Comparator<Resource> OLDEST = java.util.Comparator
+            .comparing((Resource r) -> r.created() == null ? java.time.Instant.MAX : r.created())
+            .thenComparing(Resource::namespace).thenComparing(Resource::name);
+
+    /** The resolvable refs naming one Secret, found through the resources that name it (overlay applied). */
+    private static List<CredentialRef> usersOf(Facts facts, String namespace, String secretName) {
         CredentialUsers users = facts.stored(CredentialUsers.DERIVATION);
         Optional<Resource> review = facts.view().underReview();
         List<CredentialRef> refs = new ArrayList<>();
@@ -189,17 +248,20 @@ public final class Demands {
         } else if (review.isPresent() && review.get().is(Kind.DESTINATION_RULE)) {
             refs.addAll(clientRefs(facts.destinationRule(review.get())));
         }
-        refs.removeIf(r -> !r.namespace().equals(namespace) || !r.secretName().equals(secretName));
-        List<CredentialDemand> demands = group(refs);
-        return demands.isEmpty() ? Optional.empty() : Optional.of(demands.get(0));
+        refs.removeIf(r -> !r.resolvable() || !r.namespace().equals(namespace) || !r.secretName().equals(secretName));
+        return refs;
     }
 
     private static boolean replaced(Resource stored, Resource review) {
         return stored.group().equals(review.group()) && stored.kind().equals(review.kind()) && stored.sameObject(review);
     }
 
-    /** Refs grouped by namespace and secret name, unresolvable ones left out: one demand per group. */
-    private static List<CredentialDemand> group(List<CredentialRef> all) {
+    /**
+     * Refs grouped by namespace and secret name, unresolvable ones left out: one demand per group. With
+     * credential ownership on (POL806), a group keeps only the refs of the credential's owner namespace:
+     * another tenant's hosts never reach a certificate kept for one owner.
+     */
+    private static List<CredentialDemand> group(List<CredentialRef> all, Facts facts) {
         Map<String, List<CredentialRef>> grouped = new TreeMap<>();
         for (CredentialRef ref : all) {
             if (ref.resolvable()) {
@@ -207,7 +269,9 @@ public final class Demands {
             }
         }
         List<CredentialDemand> demands = new ArrayList<>();
-        for (List<CredentialRef> refs : grouped.values()) {
+        boolean owned = facts.policy().credentialOwnership();
+        for (List<CredentialRef> group : grouped.values()) {
+            List<CredentialRef> refs = owned ? ownersOnly(group, facts) : group;
             TreeSet<String> names = new TreeSet<>();
             TreeMap<ObjectRef, String> owners = new TreeMap<>(CredentialDemand.ORDER); // owner -> requested key algorithm
             boolean ca = false;
@@ -226,6 +290,12 @@ public final class Demands {
                     CredentialDemand.Purpose.of(server, client), List.copyOf(owners.keySet()), algorithm));
         }
         return demands;
+    }
+
+    private static List<CredentialRef> ownersOnly(List<CredentialRef> group, Facts facts) {
+        String owner = owner(group, facts).map(Owner::namespace).orElse(null);
+        List<CredentialRef> kept = group.stream().filter(r -> r.owner().namespace().equals(owner)).toList();
+        return kept.isEmpty() ? group : kept;
     }
 
     /** Whether Gatewarden can issue for a demand: a valid Secret name and at least one DNS name. */

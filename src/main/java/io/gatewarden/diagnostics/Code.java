@@ -53,7 +53,7 @@ public enum Code {
     RT503(Severity.ERROR, "TLS route SNI host not within the VirtualService hosts"),
     RT504(Severity.WARNING, "VirtualService bound to a PASSTHROUGH server has no tls route (traffic is dropped)"),
     RT505(Severity.ERROR, "host * on a VirtualService bound to mesh"),
-    RT506(Severity.WARNING, "route destination host matches no Service or ServiceEntry"),
+    RT506(Severity.WARNING, "route destination host (route or mirror) matches no Service or ServiceEntry visible from the route's namespace (exportTo)"),
     RT507(Severity.WARNING, "route destination port is not a port of the Service or ServiceEntry it names"),
     RT508(Severity.WARNING, "two VirtualServices bound to mesh (sidecars) claim the same host: sidecars use only one of them"),
     RT509(Severity.WARNING, "VirtualService bound to a server that terminates TLS has only tls routes for its hosts: the terminated HTTP matches nothing (404 NR)"),

@@ -2,6 +2,7 @@ package io.gatewarden.facts;
 
 import io.gatewarden.cluster.ClusterView;
 import io.gatewarden.cluster.Derivation;
+import io.gatewarden.cluster.SecretAccess;
 import io.gatewarden.cluster.SecretData;
 import io.gatewarden.cluster.Workload;
 import io.gatewarden.model.DestinationRule;
@@ -12,6 +13,7 @@ import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServiceEntry;
 import io.gatewarden.model.VirtualService;
+import io.gatewarden.policy.Policy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,8 +36,8 @@ public final class Facts {
     private final Map<Parsed<?>, List<?>> all = new HashMap<>();
     private final Map<String, Optional<SecretData>> secrets = new HashMap<>();
     private final Map<String, List<String>> secretNamespaces = new HashMap<>();
-    private final Map<String, Optional<List<String>>> egressAllowLists = new HashMap<>();
-    private Boolean egressWildcardDenied;
+    private final Map<String, SecretAccess> secretAccess = new HashMap<>();
+    private Policy policy;
     /** When this evaluation began: a live read confirming a missing Secret may be shared from then on. */
     private final long begun = System.nanoTime();
 
@@ -198,16 +200,17 @@ public final class Facts {
         return secretNamespaces.computeIfAbsent(name, view::namespacesWithSecret);
     }
 
-    /** The egress allow-list of a namespace (POL804), or empty when egress is unrestricted there. */
-    public Optional<List<String>> egressAllowList(String namespace) {
-        return egressAllowLists.computeIfAbsent(namespace, ns -> settings.egress().allowList(ns, view));
+    /** Whether a ServiceAccount may list Secrets in a namespace, as istiod asks (GW314); asked once per evaluation. */
+    public SecretAccess secretAccess(String namespace, String serviceAccount) {
+        return secretAccess.computeIfAbsent(namespace + "/" + serviceAccount,
+                k -> view.secretAccess(namespace, serviceAccount));
     }
 
-    /** Whether wildcard ServiceEntry hosts are denied (EG610 as an error). */
-    public boolean egressWildcardDenied() {
-        if (egressWildcardDenied == null) {
-            egressWildcardDenied = settings.egress().wildcardDenied(view);
+    /** The organisation policy in force for this evaluation (every POL code, EG610), read once. */
+    public Policy policy() {
+        if (policy == null) {
+            policy = settings.policy().policy(view);
         }
-        return egressWildcardDenied;
+        return policy;
     }
 }

@@ -6,6 +6,7 @@ import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ServerProtocol;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ public final class GatewayIndex {
     private final Map<String, Set<String>> namespacesByName = new HashMap<>();
     private final Map<String, List<ServerRef>> byListener = new HashMap<>();
     private final Map<String, List<ServerRef>> byCredential = new HashMap<>();
+    private final Map<String, List<ServerRef>> httpsByHost = new HashMap<>();
 
     private GatewayIndex(List<IstioGateway> gateways) {
         for (IstioGateway gw : gateways) {
@@ -52,6 +54,12 @@ public final class GatewayIndex {
                             byListener.computeIfAbsent(listenerKey(server, dns), k -> new ArrayList<>())
                                     .add(new ServerRef(gw, server, server.path()));
                         }
+                    }
+                }
+                if (server.port() != null && server.port().knownProtocol() == ServerProtocol.HTTPS) {
+                    for (int j = 0; j < server.hosts().size(); j++) {
+                        httpsByHost.computeIfAbsent(dnsKey(server.hosts().get(j)), k -> new ArrayList<>())
+                                .add(new ServerRef(gw, server, server.path() + ".hosts[" + j + "]"));
                     }
                 }
                 if (server.tls() != null) {
@@ -87,6 +95,22 @@ public final class GatewayIndex {
     /** Servers of Gateways with a selector naming that credential. */
     public List<ServerRef> usingCredential(String credentialName) {
         return byCredential.getOrDefault(credentialName, List.of());
+    }
+
+    /**
+     * HTTPS servers (of Gateways with a selector) whose host covers this one: the same name, a wildcard
+     * above it, or {@code *}.
+     */
+    public List<ServerRef> httpsServers(String host) {
+        List<ServerRef> out = new ArrayList<>(httpsByHost.getOrDefault(host, List.of()));
+        String rest = host.startsWith("*.") ? host.substring(2) : host;
+        for (int i = rest.indexOf('.'); i >= 0; i = rest.indexOf('.', i + 1)) {
+            out.addAll(httpsByHost.getOrDefault("*." + rest.substring(i + 1), List.of()));
+        }
+        if (!host.equals("*")) {
+            out.addAll(httpsByHost.getOrDefault("*", List.of()));
+        }
+        return out;
     }
 
     /** The host's dnsName without any {@code ns/} prefix, lower-cased, without a trailing dot. */

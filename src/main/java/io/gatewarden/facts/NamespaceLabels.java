@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The labels of each stored Namespace, for the namespace selectors of Gateway API listeners and the
+ * The labels of each stored Namespace, for policy exemptions (POL801, POL806), the namespace selectors of
+ * Gateway API listeners and the
  * ambient {@code istio.io/use-waypoint} label. Every namespace carries {@code kubernetes.io/metadata.name}
  * (the API server sets it; added here too for files that omit it, as Istio does).
  */

@@ -121,8 +121,10 @@ public final class Hosts {
     public static final String CLUSTER_SUFFIX = ".svc.cluster.local";
 
     /**
-     * The Service a (normalised) destination host stands for, or null when it is not a Kubernetes service
-     * name (short names resolve in {@code fromNamespace}): {@code svc}, {@code svc.ns}, {@code svc.ns.svc}, {@code svc.ns.svc.cluster.local}.
+     * The Service a (normalised) name that clients call stands for, or null when it is not a Kubernetes
+     * service name (short names resolve in {@code fromNamespace}): {@code svc}, {@code svc.ns},
+     * {@code svc.ns.svc}, {@code svc.ns.svc.cluster.local}, as DNS search paths resolve them. Not how Istio
+     * resolves a route destination, which expands only names without dots ({@code ServiceRegistry.qualifiedHost}).
      */
     public static NamespacedName serviceName(String host, String fromNamespace) {
         String[] parts = host.split("\\.", -1);

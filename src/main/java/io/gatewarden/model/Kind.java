@@ -20,7 +20,11 @@ public enum Kind {
     NAMESPACE("", "Namespace"),
     DEPLOYMENT("apps", "Deployment"),
     STATEFUL_SET("apps", "StatefulSet"),
-    DAEMON_SET("apps", "DaemonSet");
+    DAEMON_SET("apps", "DaemonSet"),
+    ROLE("rbac.authorization.k8s.io", "Role"),
+    ROLE_BINDING("rbac.authorization.k8s.io", "RoleBinding"),
+    CLUSTER_ROLE("rbac.authorization.k8s.io", "ClusterRole"),
+    CLUSTER_ROLE_BINDING("rbac.authorization.k8s.io", "ClusterRoleBinding");
 
     /** Pods and the workload kinds whose pod templates a selector may match: where proxies run. */
     public static final java.util.Set<Kind> WORKLOADS =
@@ -29,6 +33,13 @@ public enum Kind {
     /** The Gateway API route kinds: what attaches to a Gateway API listener through {@code parentRefs}. */
     public static final java.util.Set<Kind> ROUTES = java.util.Collections.unmodifiableSet(
             java.util.EnumSet.of(HTTP_ROUTE, GRPC_ROUTE, TLS_ROUTE, TCP_ROUTE));
+
+    /**
+     * The RBAC kinds: who may read Secrets (GW314). In {@code analyze} they are read from the files; in the
+     * cluster the API server's authorizer answers instead, and changes to them are only watched.
+     */
+    public static final java.util.Set<Kind> RBAC = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.of(ROLE, ROLE_BINDING, CLUSTER_ROLE, CLUSTER_ROLE_BINDING));
 
     private final String group;
     private final String kind;

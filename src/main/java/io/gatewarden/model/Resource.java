@@ -57,6 +57,19 @@ public record Resource(String apiVersion, String kind, String namespace, String 
         return new ObjectRef(group(), kind, namespace, name);
     }
 
+    /**
+     * {@code metadata.creationTimestamp}, or null when it has none or it does not parse (an object under
+     * review on CREATE has none yet: it is the newest).
+     */
+    public java.time.Instant created() {
+        String t = body.path("metadata").path("creationTimestamp").asText("");
+        try {
+            return t.isEmpty() ? null : java.time.Instant.parse(t);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
     /** Same namespace and name (of the same kind, which the caller knows): another version of one object. */
     public boolean sameObject(Resource other) {
         return namespace.equals(other.namespace) && name.equals(other.name);

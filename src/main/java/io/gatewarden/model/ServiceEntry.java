@@ -17,6 +17,8 @@ import java.util.Locale;
  * @param hosts          the string entries of {@code spec.hosts}, with their index (non-strings are skipped)
  * @param hostsMalformed {@code spec.hosts} is not a list, or holds entries that are not strings
  * @param addresses      {@code spec.addresses}, empty when absent
+ * @param addressesAllocated {@code status.addresses} is not empty: Istio's DNS auto-allocation gave the hosts
+ *                       addresses, which sidecars use like spec.addresses
  * @param ports          the port objects of {@code spec.ports}, with their index
  * @param location       upper-cased; MESH_EXTERNAL when unset (Istio's default)
  * @param resolution     upper-cased; NONE when unset (Istio's default)
@@ -24,7 +26,7 @@ import java.util.Locale;
  * @param exportTo       {@code spec.exportTo}, empty when absent (exported everywhere)
  */
 public record ServiceEntry(Resource resource, List<Host> hosts, boolean hostsMalformed, List<String> addresses,
-                           List<Port> ports, String location, String resolution, int endpoints, List<String> exportTo,
+                           boolean addressesAllocated, List<Port> ports, String location, String resolution, int endpoints, List<String> exportTo,
                            List<Diagnostic> shapeErrors) {
 
     public static final String MESH_EXTERNAL = "MESH_EXTERNAL";
@@ -113,8 +115,9 @@ public record ServiceEntry(Resource resource, List<Host> hosts, boolean hostsMal
             in.error(Code.EG604, "spec.endpoints", ShapeReader.describe(endpointsNode) + " is not a list of endpoints");
         }
 
+        JsonNode allocated = resource.body().path("status").path("addresses");
         return new ServiceEntry(resource, List.copyOf(hosts), hostsMalformed,
-                addresses == null ? List.of() : addresses, List.copyOf(ports),
+                addresses == null ? List.of() : addresses, allocated.isArray() && !allocated.isEmpty(), List.copyOf(ports),
                 upperOr(location, MESH_EXTERNAL), upperOr(resolution, NONE), endpoints,
                 exportTo == null ? List.of() : exportTo, in.errors());
     }

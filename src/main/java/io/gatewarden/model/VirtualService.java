@@ -12,15 +12,17 @@ import java.util.List;
  * the parts the cross-resource rules need (hosts, gateway bindings, route destinations), each with its
  * field path. Values of the wrong type become {@link #shapeErrors()} and are treated as absent, under the
  * code of the rule that reads the field: {@code spec.hosts} RT502, gateway references and {@code match}
- * RT501, {@code sniHosts} RT503, routes and destinations RT506.
+ * RT501, {@code sniHosts} RT503, routes, destinations, mirrors and exportTo RT506, destination ports RT507.
  *
  * @param hosts       {@code spec.hosts} with their paths, empty when absent
  * @param gatewaysSet whether {@code spec.gateways} names at least one gateway; when not (absent or empty),
  *                    {@link #gateways()} is {@code ["mesh"]} with path {@code spec.gateways}, Istio's default
  * @param gateways    {@code spec.gateways} with their paths; never empty
+ * @param exportTo    {@code spec.exportTo}, empty when absent (exported everywhere)
  */
 public record VirtualService(Resource resource, List<Ref> hosts, boolean gatewaysSet, List<Ref> gateways,
-                             List<Route> http, List<Route> tls, List<Route> tcp, List<Diagnostic> shapeErrors) {
+                             List<String> exportTo, List<Route> http, List<Route> tls, List<Route> tcp,
+                             List<Diagnostic> shapeErrors) {
 
     /** The reserved gateway name for the sidecars of the mesh. */
     public static final String MESH = "mesh";
@@ -29,20 +31,43 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
     public record Ref(String path, String value) {
     }
 
-    /** One destination's {@code host}, with path {@code spec.http[0].route[1].destination.host}. */
-    public record Destination(String path, String host) {
+    /**
+     * One destination (of a route, or a mirror): its {@code host}, with path
+     * {@code spec.http[0].route[1].destination.host}, and {@code port.number}, null when unset.
+     */
+    public record Destination(String path, String host, Integer port) {
+        /** The path of {@code port.number} next to the host. */
+        public String portPath() {
+            return path.substring(0, path.length() - "host".length()) + "port.number";
+        }
     }
 
-    /** One {@code match} entry: its gateways (empty when absent) and, for tls routes, its sniHosts. */
-    public record Match(String path, List<Ref> gateways, List<Ref> sniHosts) {
+    /**
+     * One {@code match} entry: its gateways (empty when absent), for tls routes its sniHosts, and for http routes
+     * what decides which requests it takes (RT510): the {@code uri} (null when absent), {@code ignoreUriCase},
+     * and the names of its other conditions ({@code headers}, {@code method}, {@code port}, ...; a {@code uri}
+     * that is not one string match counts as a condition too).
+     */
+    public record Match(String path, List<Ref> gateways, List<Ref> sniHosts, Uri uri, boolean ignoreUriCase,
+                        List<String> conditions) {
     }
+
+    /** A {@code uri} string match: {@code kind} is exact, prefix or regex. */
+    public record Uri(String kind, String value) {
+    }
+
+    /** Fields of an http match that only name or scope it: they narrow no request on the gateway it applies to. */
+    private static final java.util.Set<String> NOT_CONDITIONS = java.util.Set.of("name", "gateways", "uri",
+            "ignoreUriCase", "statPrefix");
 
     /**
      * One entry of {@code spec.http}, {@code spec.tls} or {@code spec.tcp}.
      *
      * @param protocol "http", "tls" or "tcp"
+     * @param mirrors  where http traffic is mirrored to ({@code mirror}, {@code mirrors[].destination}); empty otherwise
      */
-    public record Route(String protocol, String path, List<Match> matches, List<Destination> destinations) {
+    public record Route(String protocol, String path, List<Match> matches, List<Destination> destinations,
+                        List<Destination> mirrors) {
     }
 
     /** Whether the top-level binding includes the mesh: explicitly or because no gateway is named. */
@@ -73,8 +98,9 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
         if (!gatewaysSet) {
             gateways = List.of(new Ref("spec.gateways", MESH));
         }
-        return new VirtualService(resource, hosts, gatewaysSet, gateways, routes(in, spec, "http"),
-                routes(in, spec, "tls"), routes(in, spec, "tcp"), in.errors());
+        List<String> exportTo = in.texts(spec, "exportTo", "spec.exportTo", Code.RT506);
+        return new VirtualService(resource, hosts, gatewaysSet, gateways, exportTo == null ? List.of() : exportTo,
+                routes(in, spec, "http"), routes(in, spec, "tls"), routes(in, spec, "tcp"), in.errors());
     }
 
     /**
@@ -121,7 +147,7 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
                 continue;
             }
             out.add(new Route(protocol, routePath, matches(in, node, routePath, protocol.equals("tls")),
-                    destinations(in, node, routePath)));
+                    destinations(in, node, routePath), protocol.equals("http") ? mirrors(in, node, routePath) : List.of()));
         }
         return List.copyOf(out);
     }
@@ -145,9 +171,31 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
                 continue;
             }
             List<Ref> sni = tls ? refs(in, node, "sniHosts", matchPath + ".sniHosts", Code.RT503) : List.of();
-            out.add(new Match(matchPath, refs(in, node, "gateways", matchPath + ".gateways", Code.RT501), sni));
+            Uri uri = uri(node.path("uri"));
+            List<String> conditions = new ArrayList<>();
+            node.fieldNames().forEachRemaining(f -> {
+                if (!NOT_CONDITIONS.contains(f) && !node.get(f).isNull()) {
+                    conditions.add(f);
+                }
+            });
+            if (uri == null && node.path("uri").isObject()) {
+                conditions.add("uri");
+            }
+            out.add(new Match(matchPath, refs(in, node, "gateways", matchPath + ".gateways", Code.RT501), sni, uri,
+                    node.path("ignoreUriCase").asBoolean(false), List.copyOf(conditions)));
         }
         return List.copyOf(out);
+    }
+
+    /** A {@code uri} holding exactly one string match, or null. */
+    private static Uri uri(JsonNode uri) {
+        if (!uri.isObject() || uri.size() != 1) {
+            return null;
+        }
+        String kind = uri.fieldNames().next();
+        JsonNode value = uri.get(kind);
+        return value.isTextual() && java.util.Set.of("exact", "prefix", "regex").contains(kind)
+                ? new Uri(kind, value.asText()) : null;
     }
 
     private static List<Destination> destinations(ShapeReader in, JsonNode route, String routePath) {
@@ -168,21 +216,60 @@ public record VirtualService(Resource resource, List<Ref> hosts, boolean gateway
                 in.error(Code.RT506, weighted, ShapeReader.describe(node) + " is not a route destination object");
                 continue;
             }
-            JsonNode destination = node.path("destination");
-            String destPath = weighted + ".destination";
-            if (destination.isMissingNode() || destination.isNull()) {
-                continue;
-            }
-            if (!destination.isObject()) {
-                in.error(Code.RT506, destPath, ShapeReader.describe(destination) + " is not a destination object");
-                continue;
-            }
-            String host = in.text(destination, "host", destPath + ".host", Code.RT506);
-            if (host != null && !host.isEmpty()) {
-                out.add(new Destination(destPath + ".host", host));
-            }
+            destination(in, node.path("destination"), weighted + ".destination", out);
         }
         return List.copyOf(out);
+    }
+
+    /** {@code mirror} (one destination) and {@code mirrors[].destination} of an http route. */
+    private static List<Destination> mirrors(ShapeReader in, JsonNode route, String routePath) {
+        List<Destination> out = new ArrayList<>();
+        destination(in, route.path("mirror"), routePath + ".mirror", out);
+        JsonNode list = route.path("mirrors");
+        if (list.isArray()) {
+            for (int k = 0; k < list.size(); k++) {
+                String path = routePath + ".mirrors[" + k + "]";
+                if (list.get(k).isObject()) {
+                    destination(in, list.get(k).path("destination"), path + ".destination", out);
+                } else {
+                    in.error(Code.RT506, path, ShapeReader.describe(list.get(k)) + " is not a mirror object");
+                }
+            }
+        } else if (!list.isMissingNode() && !list.isNull()) {
+            in.error(Code.RT506, routePath + ".mirrors", ShapeReader.describe(list) + " is not a list of mirrors");
+        }
+        return List.copyOf(out);
+    }
+
+    /** A destination object with a host; absent ones are skipped, wrong ones recorded. */
+    private static void destination(ShapeReader in, JsonNode destination, String destPath, List<Destination> out) {
+        if (destination.isMissingNode() || destination.isNull()) {
+            return;
+        }
+        if (!destination.isObject()) {
+            in.error(Code.RT506, destPath, ShapeReader.describe(destination) + " is not a destination object");
+            return;
+        }
+        String host = in.text(destination, "host", destPath + ".host", Code.RT506);
+        Integer port = null;
+        JsonNode portNode = destination.path("port");
+        if (portNode.isObject()) {
+            port = in.integer(portNode, "number", destPath + ".port.number", Code.RT507);
+        } else if (!portNode.isMissingNode() && !portNode.isNull()) {
+            in.error(Code.RT507, destPath + ".port", ShapeReader.describe(portNode) + " is not a port selector object");
+        }
+        if (host != null && !host.isEmpty()) {
+            out.add(new Destination(destPath + ".host", host, port));
+        }
+    }
+
+    /**
+     * Whether a gateway reference names a Gateway that istiod generates from a Kubernetes Gateway
+     * ({@code ns/name~istio-autogenerated-k8s-gateway~listener}): it exists only inside istiod, never as an
+     * object (Istio's {@code IsInternalGatewayReference}).
+     */
+    public static boolean generatedGatewayRef(String ref) {
+        return ref.substring(ref.indexOf('/') + 1).contains("~istio-autogenerated-k8s-gateway~");
     }
 
     /**

@@ -31,7 +31,8 @@ public final class CredentialRules implements Rule {
 
     @Override
     public Set<Kind> reads() {
-        return Set.of(Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE, Kind.K8S_GATEWAY, Kind.SECRET, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
+        return Set.of(Kind.CONFIG_MAP, Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE, Kind.K8S_GATEWAY, Kind.SECRET, Kind.POD,
+                Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
     }
 
     @Override

@@ -66,7 +66,7 @@ public final class EgressPolicyRules implements Rule {
 
     /** The patterns for a namespace, read once per namespace and evaluation. */
     static Optional<List<String>> allowList(String namespace, Facts facts) {
-        return facts.egressAllowList(namespace);
+        return facts.policy().egress().allowList(namespace);
     }
 
     static String listed(List<String> patterns) {
@@ -77,14 +77,9 @@ public final class EgressPolicyRules implements Rule {
         return String.join(", ", shown);
     }
 
-    /** Where the list is configured: the setting, and the ConfigMap when one is configured. */
+    /** Where the list is configured: the setting, or the policy ConfigMap. */
     static String where(Facts facts) {
-        EgressPolicy policy = facts.settings().egress();
-        String where = "gatewarden.egress.allowed-hosts";
-        if (policy.configMapName() != null && !policy.configMapName().isEmpty()) {
-            where += " or the ConfigMap " + policy.configMapNamespace() + "/" + policy.configMapName();
-        }
-        return where;
+        return "gatewarden.egress.allowed-hosts or the ConfigMap " + facts.policy().configMap();
     }
 
     /** POL804 on Sidecars: ALLOW_ANY in a namespace under an allow-list. */

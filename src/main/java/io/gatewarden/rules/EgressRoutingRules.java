@@ -17,6 +17,7 @@ import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.VirtualService;
+import io.gatewarden.model.Visibility;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -96,10 +97,10 @@ public final class EgressRoutingRules implements Rule {
         meshRoutes(vs, idx, mine, self, external, involved, out);
         gatewayRoutes(vs, idx, mine, self, hostPaths, involved, out);
         for (String h : involved) {
-            if (!idx.declared(h)) {
+            if (!idx.declared(h, Visibility.routesOf(vs.exportTo(), ns))) {
                 out.add(Diagnostic.of(Code.EG611, resource, hostPaths.get(h), "external host \"" + h + "\" is routed "
-                        + "through an egress gateway, but no ServiceEntry declares it", ", so Istio has no service for "
-                        + "it (with outboundTrafficPolicy REGISTRY_ONLY the gateway cannot reach it)", ": add a "
+                        + "through an egress gateway, but no ServiceEntry visible here declares it", ", so Istio has no "
+                        + "service for it (with outboundTrafficPolicy REGISTRY_ONLY the gateway cannot reach it)", ": add a "
                         + "ServiceEntry with hosts: [" + h + "], location: MESH_EXTERNAL and its ports"));
             }
         }
@@ -350,13 +351,20 @@ public final class EgressRoutingRules implements Rule {
             }
         }
 
-        /** The Service (namespace/name) a destination host names, or null when it is not a service name. */
+        /** The Service (namespace/name) a destination host names, as Istio resolves it, or null when it names none. */
         String serviceKey(String host, String vsNs) {
-            NamespacedName ref = Hosts.serviceName(norm(host), vsNs);
-            return ref == null ? null : ref.toString();
+            String fqdn = ServiceRegistry.qualifiedHost(host, vsNs);
+            if (!fqdn.endsWith(Hosts.CLUSTER_SUFFIX)) {
+                return null;
+            }
+            String[] labels = fqdn.split("\\.");
+            return labels.length == 5 ? labels[1] + "/" + labels[0] : null;
         }
 
-        /** Not {@code *}, not a short name, not a {@code .svc.cluster.local} name, not a known Service. */
+        /**
+         * A VirtualService host clients call outside the cluster: not {@code *}, not a short name, not a
+         * {@code .svc.cluster.local} name, not a name a known Service is called by ({@code svc.ns}).
+         */
         boolean isExternal(String host, String vsNs) {
             if (host.isEmpty() || host.equals("*") || host.endsWith(Hosts.CLUSTER_SUFFIX) || host.endsWith(".svc")) {
                 return false;
@@ -369,13 +377,9 @@ public final class EgressRoutingRules implements Rule {
             return svc == null || !registry.services().exists(svc);
         }
 
-        boolean declared(String host) {
-            for (String c : candidates(host)) {
-                if (registry.declaresHostName(c)) {
-                    return true;
-                }
-            }
-            return false;
+        /** Whether a ServiceEntry visible where the VirtualService applies declares the host (or a wildcard over it). */
+        boolean declared(String host, Visibility from) {
+            return registry.lookup(host, from).visible().stream().anyMatch(d -> !d.isService());
         }
 
         boolean hasMeshHop(String host, Hops mine, String self) {

@@ -11,6 +11,7 @@ import io.gatewarden.diagnostics.Diagnostic;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ServerProtocol;
 
 import java.util.Comparator;
 import java.util.HashSet;
@@ -25,7 +26,8 @@ import java.util.TreeSet;
 /**
  * GW4xx: conflicts between Istio Gateways that share workloads, and server ports that no Service exposes.
  * <ul>
- *   <li>GW401 another Gateway on overlapping workloads serves the same port, bind and host (IST0145)</li>
+ *   <li>GW401 another Gateway on overlapping workloads serves the same port, bind and host (IST0145); the
+ *       message says what istiod does with the pair, which depends on the protocols</li>
  *   <li>GW402 another Gateway on overlapping workloads uses the same credential (IST0138)</li>
  *   <li>GW403 a server port that no Service selecting the gateway workload exposes (IST0162)</li>
  * </ul>
@@ -84,11 +86,47 @@ public final class GatewayConflictRules implements Rule {
                 String bind = bind(server).isEmpty() ? "" : " and bind " + server.bind();
                 out.add(Diagnostic.of(Code.GW401, gw.resource(), server.path() + ".hosts[" + j + "]",
                         "host \"" + host + "\" on port " + server.port().number() + bind
-                                + " is also served by " + others.describe()
-                                + " on the same gateway workload, so only one of them receives the traffic: "
-                                + "remove the host from one Gateway, or merge the servers into one Gateway"));
+                                + " is also served by " + others.describe() + " on the same gateway workload: "
+                                + whatIstiodDoes(server, others.first().server())));
             }
         }
+    }
+
+    /**
+     * What istiod does with two servers of different Gateways on one workload, port and bind that share a
+     * host (pilot/pkg/model/gateway.go, mergeGateways, Gateways taken oldest first), and the fix.
+     */
+    static String whatIstiodDoes(IstioGateway.Server mine, IstioGateway.Server other) {
+        ServerProtocol p = ServerProtocol.parse(mine.protocolUpper());
+        ServerProtocol q = ServerProtocol.parse(other.protocolUpper());
+        if (mine.tls() != null && other.tls() != null) {
+            // Servers with TLS settings are told apart by SNI: a host already taken rejects the whole server.
+            return "istiod keeps the server of the Gateway created first and drops the other one whole, with all "
+                    + "its hosts on this port (\"duplicate host names\" in its log): remove the host from one "
+                    + "Gateway, or merge the servers into one Gateway";
+        }
+        boolean plainHttp = p != null && p.plainHttp() && q != null && q.plainHttp();
+        if (plainHttp) {
+            return "istiod merges plain-text HTTP servers on one port into one route table, so the "
+                    + "VirtualServices bound to either Gateway serve the host and their routes for it are merged "
+                    + "in creation order (the first match wins): keep the host in one Gateway, so one set of "
+                    + "VirtualServices owns its routes";
+        }
+        if (tlsServer(mine, p) != tlsServer(other, q)) {
+            return "istiod does not merge a plain-text and a TLS server on one port: if the plain-text server's "
+                    + "Gateway is older, the TLS server is dropped, otherwise both share one listener and a client "
+                    + "reaches one or the other depending on whether it speaks TLS: serve the host from one "
+                    + "Gateway, or on separate ports";
+        }
+        return "istiod cannot merge a " + mine.protocolUpper() + " server with a " + other.protocolUpper()
+                + " server on one port, so it keeps the server of the Gateway created first and drops the other "
+                + "one whole (\"conflict with existing server\" in its log): serve the host from one Gateway, or "
+                + "on separate ports";
+    }
+
+    /** Istio's IsTLSServer: TLS settings on a protocol other than plain-text HTTP. */
+    private static boolean tlsServer(IstioGateway.Server s, ServerProtocol p) {
+        return s.tls() != null && (p == null || !p.plainHttp());
     }
 
     /** GW402. */
@@ -129,6 +167,9 @@ public final class GatewayConflictRules implements Rule {
                 continue;
             }
             int number = server.port().number();
+            if (number < 1 || number > 65535) {
+                continue; // not a port at all: GW104 says so, and no Service could expose it
+            }
             if (exposure.ports.contains(number)) {
                 continue;
             }

@@ -40,7 +40,9 @@ public final class ListenerRules implements Rule {
 
     @Override
     public Set<Kind> reads() {
-        return Set.of(Kind.K8S_GATEWAY, Kind.REFERENCE_GRANT, Kind.SECRET, Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE);
+        // CONFIG_MAP: the policy ConfigMaps, read by the Secret checks shared with CredentialRules.
+        return Set.of(Kind.K8S_GATEWAY, Kind.REFERENCE_GRANT, Kind.SECRET, Kind.ISTIO_GATEWAY, Kind.DESTINATION_RULE,
+                Kind.CONFIG_MAP);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.gatewarden.rules;
 
 import io.gatewarden.facts.Facts;
 import io.gatewarden.facts.GatewayIndex;
+import io.gatewarden.facts.RoutesByGateway;
 import io.gatewarden.facts.ServiceRegistry;
 import io.gatewarden.model.HostSet;
 import io.gatewarden.model.NamespacedName;
@@ -13,8 +14,10 @@ import io.gatewarden.model.Hosts;
 import io.gatewarden.model.IstioGateway;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
+import io.gatewarden.model.ServerProtocol;
 import io.gatewarden.model.TlsMode;
 import io.gatewarden.model.VirtualService;
+import io.gatewarden.model.Visibility;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,8 +37,15 @@ import java.util.TreeSet;
  *   <li>RT502 none of the VirtualService hosts matches a host of a bound gateway visible from its namespace</li>
  *   <li>RT503 a tls match sniHost not within the VirtualService hosts</li>
  *   <li>RT504 bound to a gateway with a PASSTHROUGH server for its hosts, but no tls route</li>
+ *   <li>RT509 bound to a gateway server that terminates TLS for its hosts, with tls routes but none for what
+ *   comes out of the termination (http on HTTPS, tcp on TLS)</li>
+ *   <li>RT510 an http route hidden by a route of another VirtualService merged before it on the same gateway and
+ *   host (see {@link RouteShadowing})</li>
  *   <li>RT505 host {@code *} while bound to the mesh</li>
- *   <li>RT506 a route destination host that matches no Service and no ServiceEntry</li>
+ *   <li>RT506 a route or mirror destination host that matches no Service and no ServiceEntry visible where the
+ *       VirtualService applies (exportTo, as Istio's analyzer looks it up); short names are Services of the
+ *       VirtualService's namespace, names with dots stand as written (Istio's name resolution)</li>
+ *   <li>RT507 a destination port that the Service or ServiceEntry it names does not declare</li>
  * </ul>
  * Gateway references follow Istio: {@code name} (own namespace), {@code ns/name}, {@code ./name}, and the
  * legacy {@code name.ns[.svc.cluster.local]}. Host matching is indexed ({@link HostSet}), so a VirtualService
@@ -49,7 +59,8 @@ public final class RouteRules implements Rule {
 
     @Override
     public Set<Code> codes() {
-        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506);
+        return Set.of(Code.RT501, Code.RT502, Code.RT503, Code.RT504, Code.RT505, Code.RT506, Code.RT507,
+                Code.RT509, Code.RT510);
     }
 
     @Override
@@ -61,7 +72,8 @@ public final class RouteRules implements Rule {
     public void check(Resource resource, Facts facts, List<Diagnostic> out) {
         VirtualService vs = facts.virtualService(resource);
         out.addAll(vs.shapeErrors());
-        Known known = new Known(facts.stored(GatewayIndex.DERIVATION), facts.stored(ServiceRegistry.DERIVATION));
+        Known known = new Known(facts.stored(GatewayIndex.DERIVATION), facts.stored(ServiceRegistry.DERIVATION),
+                facts.stored(RoutesByGateway.DERIVATION));
         HostSet vsHosts = new HostSet(vs.hostNames());
 
         gatewayReferences(vs, known, vsHosts, out);
@@ -70,14 +82,20 @@ public final class RouteRules implements Rule {
         destinations(vs, known, out);
     }
 
-    /** RT501 for every reference; RT502 and RT504 for the existing gateways of spec.gateways. */
+    /** RT501 for every reference; RT502, RT504, RT509 and RT510 for the existing gateways of spec.gateways. */
     private static void gatewayReferences(VirtualService vs, Known known, HostSet vsHosts, List<Diagnostic> out) {
         if (vs.gatewaysSet()) {
+            Set<NamespacedName> bound = new HashSet<>();
             for (VirtualService.Ref ref : vs.gateways()) {
                 IstioGateway gw = resolve(vs, ref, known, out);
                 if (gw != null && !vsHosts.isEmpty()) {
                     hostsMatch(vs, ref, gw, vsHosts, out);
                     passthrough(vs, ref, gw, vsHosts, out);
+                    terminated(vs, ref, gw, vsHosts, out);
+                    NamespacedName gwName = new NamespacedName(gw.resource().namespace(), gw.resource().name());
+                    if (bound.add(gwName)) {
+                        RouteShadowing.check(vs, gw, known.routes, out);
+                    }
                 }
             }
         }
@@ -94,8 +112,8 @@ public final class RouteRules implements Rule {
     private static IstioGateway resolve(VirtualService vs, VirtualService.Ref ref, Known known, List<Diagnostic> out) {
         String vsNs = vs.resource().namespace();
         String value = ref.value();
-        if (VirtualService.MESH.equals(value)) {
-            return null;
+        if (VirtualService.MESH.equals(value) || VirtualService.generatedGatewayRef(value)) {
+            return null; // the mesh, or a Gateway istiod generates (no object to find; Istio warns IST0165)
         }
         NamespacedName target = VirtualService.gatewayRef(value, vsNs);
         IstioGateway gw = known.gateways.gateway(target.namespace(), target.name());
@@ -189,6 +207,48 @@ public final class RouteRules implements Rule {
         }
     }
 
+    /**
+     * RT509, the mirror image of RT504: a server that terminates TLS hands on what was inside, HTTP on an HTTPS
+     * server (routed by http routes) or a byte stream on a TLS server (routed by tcp routes); tls routes match
+     * only before termination, on PASSTHROUGH servers, so they never apply here.
+     */
+    private static void terminated(VirtualService vs, VirtualService.Ref ref, IstioGateway gw, HostSet vsHosts,
+                                   List<Diagnostic> out) {
+        if (vs.tls().isEmpty()) {
+            return;
+        }
+        String vsNs = vs.resource().namespace();
+        String gwNs = gw.resource().namespace();
+        for (IstioGateway.Server server : gw.servers()) {
+            TlsMode mode = server == null || server.tls() == null ? null : server.tls().tlsMode();
+            if (mode == null || !mode.terminates() || server.port() == null) {
+                continue;
+            }
+            ServerProtocol protocol = server.port().knownProtocol();
+            boolean http = protocol == ServerProtocol.HTTPS;
+            if (!(http ? vs.http().isEmpty() : protocol == ServerProtocol.TLS && vs.tcp().isEmpty())) {
+                continue;
+            }
+            for (String host : server.hosts()) {
+                Hosts.GatewayHost gh = Hosts.GatewayHost.parse(host);
+                if (gh.visibleFrom(vsNs, gwNs) && vsHosts.intersectsAny(gh.dnsName())) {
+                    String where = "Gateway " + gwNs + "/" + gw.resource().name() + " " + server.path();
+                    String why = http ? ", so the decrypted HTTP matches no route: Envoy answers 404 with response "
+                            + "flag NR (no route)" : ", so the decrypted stream matches no tcp route: istiod logs "
+                            + "\"listener missed network filter\" and connections are closed";
+                    String fix = ": route it with " + (http ? "http" : "tcp") + " routes, or set the server's "
+                            + "tls.mode to PASSTHROUGH to keep the tls routes";
+                    out.add(Diagnostic.of(Code.RT509, vs.resource(), ref.path(), where + " terminates TLS (tls.mode "
+                            + mode + ") for host \"" + host + "\", but this VirtualService has only tls routes, which "
+                            + "match before termination (PASSTHROUGH)" + why + fix)
+                            .withBrief("only tls routes, but " + where + " terminates TLS for \"" + host + "\" ("
+                                    + (http ? "404 NR" : "connections closed") + ")" + fix));
+                    return;
+                }
+            }
+        }
+    }
+
     /** RT503. */
     private static void sniHosts(VirtualService vs, HostSet vsHosts, List<Diagnostic> out) {
         for (VirtualService.Route route : vs.tls()) {
@@ -220,47 +280,78 @@ public final class RouteRules implements Rule {
         }
     }
 
-    /** RT506. */
+    /** RT506 and RT507, for route and mirror destinations, looked up where the VirtualService applies. */
     private static void destinations(VirtualService vs, Known known, List<Diagnostic> out) {
         String vsNs = vs.resource().namespace();
+        Visibility from = Visibility.routesOf(vs.exportTo(), vsNs);
         for (VirtualService.Route route : vs.routes()) {
-            for (VirtualService.Destination d : route.destinations()) {
-                String host = HostSet.norm(d.host());
-                NamespacedName svc = Hosts.serviceName(host, vsNs);
-                if (svc != null && known.registry.services().exists(svc)) {
-                    continue;
+            for (List<VirtualService.Destination> list : List.of(route.destinations(), route.mirrors())) {
+                for (VirtualService.Destination d : list) {
+                    String host = ServiceRegistry.qualifiedHost(d.host(), vsNs);
+                    ServiceRegistry.Lookup found = known.registry.lookup(host, from);
+                    if (!found.found()) {
+                        out.add(unknownDestination(vs, d, host, from, found, known.registry));
+                    } else if (d.port() != null && !found.ports().contains(d.port())) {
+                        out.add(Diagnostic.of(Code.RT507, vs.resource(), d.portPath(), unknownPort(d, found)));
+                    }
                 }
-                String fqdn = svc == null ? null : svc.name() + "." + svc.namespace() + Hosts.CLUSTER_SUFFIX;
-                HostSet declared = known.registry.serviceEntryHosts();
-                if (declared.coversAny(host) || (fqdn != null && declared.coversAny(fqdn))) {
-                    continue;
-                }
-                StringBuilder msg = new StringBuilder("destination host \"" + d.host() + "\"");
-                if (fqdn != null && !fqdn.equals(host)) {
-                    msg.append(" (").append(fqdn).append(')');
-                }
-                msg.append(" matches no Service and no ServiceEntry host");
-                TreeSet<String> elsewhere = svc == null ? new TreeSet<>()
-                        : new TreeSet<>(known.registry.services().namespacesOf(svc.name()));
-                if (svc != null) {
-                    elsewhere.remove(svc.namespace());
-                }
-                if (!elsewhere.isEmpty()) {
-                    msg.append("; a Service ").append(svc.name()).append(" exists in namespace ")
-                            .append(String.join(", ", Messages.limit(elsewhere))).append(": write ")
-                            .append(svc.name()).append('.').append(elsewhere.first()).append(Hosts.CLUSTER_SUFFIX);
-                } else if (svc != null) {
-                    msg.append(": create Service ").append(svc)
-                            .append(", correct the host, or declare it with a ServiceEntry");
-                } else {
-                    msg.append(": declare the external host with a ServiceEntry, or correct the host");
-                }
-                out.add(Diagnostic.of(Code.RT506, vs.resource(), d.path(), msg.toString()));
             }
         }
     }
 
-    /** What exists, from the stored state's shared indexes: Gateways, Services and ServiceEntry hosts. */
-    private record Known(GatewayIndex gateways, ServiceRegistry registry) {
+    /** RT506: what the host is taken for, where it was looked up, and the likeliest fix. */
+    private static Diagnostic unknownDestination(VirtualService vs, VirtualService.Destination d, String host,
+                                                 Visibility from, ServiceRegistry.Lookup found,
+                                                 ServiceRegistry registry) {
+        String vsNs = vs.resource().namespace();
+        String named = "destination host \"" + d.host() + "\""
+                + (host.equals(HostSet.norm(d.host())) ? "" : " (" + host + ")");
+        String where = from.everywhere() ? "every namespace" : from.describe();
+        String exported = from.scopes().equals(Set.of(vsNs)) ? "" : " (the VirtualService's exportTo)";
+        if (!found.hidden().isEmpty()) {
+            ServiceRegistry.Declaration h = found.hidden().get(0);
+            return Diagnostic.of(Code.RT506, vs.resource(), d.path(), named + " is declared only by " + h.ref()
+                            + ", not visible in " + where,
+                    " where this route is looked up" + exported + ": it is exported to " + h.visibility().describe()
+                            + " (" + (h.isService() ? "annotation " + Visibility.SERVICE_ANNOTATION : "spec.exportTo") + ")",
+                    "; export it there, or route from a namespace that sees it");
+        }
+        String fact = named + " matches no Service or ServiceEntry";
+        String visible = " visible from " + where + exported;
+        String[] labels = host.split("\\.");
+        if (!host.endsWith(Hosts.CLUSTER_SUFFIX) && labels.length >= 2 && labels.length <= 3
+                && registry.serviceNamespaces(labels[0]).contains(labels[1])) {
+            return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible + "; Istio expands only names "
+                    + "without dots, so this is not Service " + labels[1] + "/" + labels[0],
+                    ": write " + labels[0] + "." + labels[1] + Hosts.CLUSTER_SUFFIX);
+        }
+        if (host.endsWith(Hosts.CLUSTER_SUFFIX) && labels.length == 5) {
+            TreeSet<String> elsewhere = new TreeSet<>(registry.serviceNamespaces(labels[0]));
+            elsewhere.remove(labels[1]);
+            if (!elsewhere.isEmpty()) {
+                return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible + "; a Service " + labels[0]
+                                + " exists in namespace " + String.join(", ", Messages.limit(elsewhere)),
+                        ": write " + labels[0] + "." + elsewhere.first() + Hosts.CLUSTER_SUFFIX);
+            }
+            return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible, ": create Service "
+                    + labels[1] + "/" + labels[0] + ", correct the host, or declare it with a ServiceEntry");
+        }
+        return Diagnostic.of(Code.RT506, vs.resource(), d.path(), fact, visible,
+                ": declare the external host with a ServiceEntry, or correct the host");
+    }
+
+    /** RT507's message. */
+    private static String unknownPort(VirtualService.Destination d, ServiceRegistry.Lookup found) {
+        ServiceRegistry.Declaration first = found.visible().get(0);
+        TreeSet<Integer> ports = found.ports();
+        return "port " + d.port() + " is not declared by " + first.ref()
+                + (found.visible().size() > 1 ? " (or " + (found.visible().size() - 1) + " more)" : "")
+                + (ports.isEmpty() ? ", which declares no ports" : " (ports: "
+                + String.join(", ", Messages.limit(ports.stream().map(String::valueOf).toList())) + ")")
+                + ", so nothing serves this route: use one of its ports, or add " + d.port() + " to the " + first.kind();
+    }
+
+    /** What exists, from the stored state's shared indexes: Gateways, Services and ServiceEntry hosts, routes. */
+    private record Known(GatewayIndex gateways, ServiceRegistry registry, RoutesByGateway routes) {
     }
 }

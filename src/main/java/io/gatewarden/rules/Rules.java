@@ -10,10 +10,11 @@ public final class Rules {
     }
 
     public static List<Rule> all() {
-        return List.of(new GatewayStructureRules(), new ServerTlsRules(), new CredentialRules(),
-                new GatewayConflictRules(), new RouteRules(), new OriginationCredentialRules(),
-                new ServiceEntryRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
-                new DestinationRuleRules(), new EgressRoutingRules(), new ListenerRules(), new MixedApiRules(),
+        return List.of(new GatewayStructureRules(), new ServerTlsRules(), new CredentialRules(), new CredentialAccessRules(),
+                new GatewayConflictRules(), new RouteRules(), new MeshHostRules(), new OriginationCredentialRules(),
+                new ServiceEntryRules(), new ServicePortRules(), new EgressPolicyRules(), new EgressPolicyRules.Sidecars(),
+                new DestinationRuleRules(), new EgressRoutingRules(), new OwnershipRules(), new OwnershipRules.Routes(),
+                new TlsPolicyRules(), new ListenerRules(), new MixedApiRules(),
                 new MixedApiRules.Listeners(), new K8sRouteRules(Kind.HTTP_ROUTE), new K8sRouteRules(Kind.GRPC_ROUTE),
                 new K8sRouteRules(Kind.TLS_ROUTE), new K8sRouteRules(Kind.TCP_ROUTE), new WaypointRules(),
                 new WaypointRules.Labels(Kind.NAMESPACE), new WaypointRules.Labels(Kind.SERVICE));

@@ -48,7 +48,7 @@ public final class ServerTlsRules implements Rule {
 
     @Override
     public Set<Code> codes() {
-        return Set.of(Code.GW201, Code.GW202, Code.GW203, Code.GW204, Code.GW205, Code.GW206, Code.GW207, Code.GW208, Code.GW209, Code.GW210, Code.GW211, Code.GW212, Code.GW213, Code.GW214, Code.GW215, Code.GW216);
+        return Set.of(Code.GW201, Code.GW202, Code.GW203, Code.GW204, Code.GW205, Code.GW206, Code.GW207, Code.GW208, Code.GW209, Code.GW210, Code.GW211, Code.GW212, Code.GW213, Code.GW214, Code.GW215, Code.GW216, Code.GW217);
     }
 
     @Override
@@ -84,6 +84,7 @@ public final class ServerTlsRules implements Rule {
         }
         certificateSources(tls, path, f);
         clientCa(tls, path, f);
+        unverifiedClients(tls, path, f);
         ignoredCertificates(tls, path, f);
         versions(tls, path, f);
         cipherSuites(tls, path, f);
@@ -179,6 +180,33 @@ public final class ServerTlsRules implements Rule {
                     + "caCertificates to the CA bundle that signs client certificates, or use credentialName with "
                     + "a <name>-cacert secret");
         }
+    }
+
+    /**
+     * GW217: Istio builds a client validation context for MUTUAL and OPTIONAL_MUTUAL only, so in SIMPLE mode a
+     * client CA or client SANs are silently dropped. A {@code ca.crt} key in the credential Secret is not a field
+     * here, and is not reported: cert-manager and Gatewarden put one in every TLS secret.
+     */
+    private static void unverifiedClients(Tls tls, String path, GatewayFindings f) {
+        if (tls.tlsMode() != TlsMode.SIMPLE) {
+            return;
+        }
+        List<String> ignored = new ArrayList<>();
+        if (notEmpty(tls.caCertificates())) {
+            ignored.add("caCertificates");
+        }
+        if (!tls.subjectAltNames().isEmpty()) {
+            ignored.add("subjectAltNames");
+        }
+        if (ignored.isEmpty()) {
+            return;
+        }
+        String fix = ": set tls.mode to MUTUAL (or OPTIONAL_MUTUAL) to verify client certificates, or remove "
+                + String.join(" and ", ignored);
+        String fact = "tls.mode is SIMPLE, so " + isOrAre(ignored) + " ignored: the gateway asks clients for no "
+                + "certificate";
+        f.add(Code.GW217, path + "." + ignored.get(0), fact + " and admits every client (a request without a client "
+                + "certificate succeeds; Istio logs nothing)" + fix, fact + fix);
     }
 
     /** GW208 and GW209: modes that use no certificate of the server's own. */

@@ -9,27 +9,32 @@ import io.gatewarden.model.Hosts;
 import io.gatewarden.model.Kind;
 import io.gatewarden.model.Resource;
 import io.gatewarden.model.ServiceEntry;
+import io.gatewarden.model.Visibility;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * EG601–EG605, EG610, EG612: ServiceEntries on their own and against each other.
+ * EG601–EG605, EG610, EG612, EG613: ServiceEntries on their own and against each other.
  * <ul>
  *   <li>EG601 no hosts, or host {@code *}</li>
  *   <li>EG602 a host outside the GW103 grammar (no {@code ns/} prefix on a ServiceEntry); a partial
  *       wildcard ({@code *foo.com}), which Istio accepts, is a warning</li>
  *   <li>EG603 two ports share a name or a number</li>
  *   <li>EG604 resolution DNS / DNS_ROUND_ROBIN with a wildcard host and no endpoints</li>
- *   <li>EG605 a TCP (or protocol-less) port while spec.addresses is empty (IST0134)</li>
+ *   <li>EG605 a TCP (or protocol-less) port while spec.addresses is empty and Istio allocated none
+ *       (status.addresses) (IST0134)</li>
  *   <li>EG610 a wildcard host on a MESH_EXTERNAL entry (broad egress); an error when the egress policy denies wildcards</li>
- *   <li>EG612 the same host and port declared with another protocol by another ServiceEntry (IST0177)</li>
+ *   <li>EG612 the same host and port declared with another protocol by another ServiceEntry visible in a
+ *       namespace where this one is too (exportTo) (IST0177)</li>
+ *   <li>EG613 port 443 declared HTTP, HTTP2 or gRPC (see {@link PlaintextPort443})</li>
  * </ul>
  * Every check is linear in the entry's hosts and ports; EG612 looks hosts up in an index of the stored
  * ServiceEntries built once per cluster state.
@@ -44,7 +49,8 @@ public final class ServiceEntryRules implements Rule {
 
     @Override
     public Set<Code> codes() {
-        return Set.of(Code.EG601, Code.EG602, Code.EG603, Code.EG604, Code.EG605, Code.EG610, Code.EG612);
+        return Set.of(Code.EG601, Code.EG602, Code.EG603, Code.EG604, Code.EG605, Code.EG610, Code.EG612,
+                Code.EG613);
     }
 
     @Override
@@ -87,7 +93,7 @@ public final class ServiceEntryRules implements Rule {
             }
             if (h.wildcard() && se.meshExternal()) {
                 if (denied == null) {
-                    denied = facts.egressWildcardDenied();
+                    denied = facts.policy().egress().denyWildcardHosts();
                 }
                 out.add(broadEgress(r, h, denied));
             }
@@ -156,7 +162,7 @@ public final class ServiceEntryRules implements Rule {
         Resource r = se.resource();
         Map<String, ServiceEntry.Port> byName = new HashMap<>();
         Map<Integer, ServiceEntry.Port> byNumber = new HashMap<>();
-        boolean noAddresses = se.addresses().isEmpty();
+        boolean noAddresses = se.addresses().isEmpty() && !se.addressesAllocated();
         for (ServiceEntry.Port p : se.ports()) {
             if (p.name() != null && !p.name().isEmpty()) {
                 ServiceEntry.Port earlier = byName.putIfAbsent(p.name(), p);
@@ -174,6 +180,10 @@ public final class ServiceEntryRules implements Rule {
                 }
             }
             String protocol = p.protocolUpper();
+            if (p.number() != null && p.number() == PlaintextPort443.HTTPS_PORT && PlaintextPort443.httpFamily(protocol)) {
+                out.add(PlaintextPort443.finding(r, p.path() + ".protocol", protocol.toLowerCase(Locale.ROOT),
+                        "protocol \"" + p.protocol() + "\""));
+            }
             if (noAddresses && (protocol.isEmpty() || protocol.equals("TCP"))) {
                 String port = p.number() == null ? "this port" : "port " + p.number();
                 String what = protocol.isEmpty() ? port + " has no protocol (so it may be treated as TCP)"
@@ -215,6 +225,7 @@ public final class ServiceEntryRules implements Rule {
         }
         Resource r = se.resource();
         String self = r.namespace() + "/" + r.name();
+        Visibility visibility = Visibility.exportTo(se.exportTo(), r.namespace());
         for (ServiceEntry.Port p : se.ports()) {
             if (p.number() == null) {
                 continue;
@@ -223,7 +234,7 @@ public final class ServiceEntryRules implements Rule {
             ServiceRegistry.Declared other = null;
             String host = null;
             for (ServiceEntry.Host h : se.hosts()) {
-                other = index.otherProtocol(h.normalized(), p.number(), protocol, self);
+                other = index.otherProtocol(h.normalized(), p.number(), protocol, self, visibility);
                 if (other != null) {
                     host = h.value();
                     break;

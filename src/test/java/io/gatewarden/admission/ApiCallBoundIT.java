@@ -55,10 +55,15 @@ class ApiCallBoundIT extends ProcessTestBase {
 
     /** Requests the API server served for Secrets so far, by verb (GET, LIST, WATCH, POST...). */
     static Map<String, Double> secretRequests() {
+        return requests("secrets");
+    }
+
+    /** Requests the API server served for a resource (plural, e.g. subjectaccessreviews) so far, by verb. */
+    static Map<String, Double> requests(String resource) {
         Map<String, Double> byVerb = new TreeMap<>();
         Matcher m = SAMPLE.matcher(client.raw("/metrics"));
         while (m.find()) {
-            if (m.group(1).contains("resource=\"secrets\"") && m.group(1).contains("subresource=\"\"")) {
+            if (m.group(1).contains("resource=\"" + resource + "\"") && m.group(1).contains("subresource=\"\"")) {
                 Matcher verb = Pattern.compile("verb=\"([A-Z]+)\"").matcher(m.group(1));
                 if (verb.find()) {
                     byVerb.merge(verb.group(1), Double.parseDouble(m.group(2)), Double::sum);
@@ -85,11 +90,18 @@ class ApiCallBoundIT extends ProcessTestBase {
             server.putArray("hosts").add("h" + i + "." + name + ".example.com");
             server.putObject("tls").put("mode", "SIMPLE").put("credentialName", credentials.get(i));
         }
+        return admissionReview(gateway);
+    }
+
+    /** An AdmissionReview (CREATE) of an Istio object, as the API server sends it. */
+    static String admissionReview(ObjectNode object) {
         ObjectNode review = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
-        ObjectNode request = review.putObject("request").put("uid", name).put("operation", "CREATE")
-                .put("namespace", "default");
-        request.putObject("kind").put("group", "networking.istio.io").put("version", "v1").put("kind", "Gateway");
-        request.set("object", gateway);
+        JsonNode metadata = object.path("metadata");
+        ObjectNode request = review.putObject("request").put("uid", metadata.path("name").asText())
+                .put("operation", "CREATE").put("namespace", metadata.path("namespace").asText());
+        request.putObject("kind").put("group", "networking.istio.io").put("version", "v1")
+                .put("kind", object.path("kind").asText());
+        request.set("object", object);
         return review.toString();
     }
 
@@ -102,6 +114,11 @@ class ApiCallBoundIT extends ProcessTestBase {
     }
 
     JsonNode validate(String body) {
+        return validate(gw, body);
+    }
+
+    /** The AdmissionReview response a Gatewarden process gives to {@code body} (HTTP 200 asserted). */
+    static JsonNode validate(GatewardenProcess gw, String body) {
         HttpResponse<String> r = gw.post("/validate", body);
         assertEquals(200, r.statusCode(), r.body());
         try {

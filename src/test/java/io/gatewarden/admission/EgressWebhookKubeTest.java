@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(KubeApiServerResource.class)
 class EgressWebhookKubeTest {
     static final String WEBHOOK = "gatewarden-validate-egress";
+    static final String SERVICES_WEBHOOK = "gatewarden-validate-services";
     static final String EGRESS_NS = KubeCluster.EGRESS_NAMESPACE;
     static final String POLICY = "gatewarden-egress-policy";
     static KubeCluster cluster;
@@ -60,6 +61,7 @@ class EgressWebhookKubeTest {
     @AfterAll
     static void unregister() {
         cluster.removeValidatingWebhook(WEBHOOK);
+        cluster.removeValidatingWebhook(SERVICES_WEBHOOK);
         client.configMaps().inNamespace("gatewarden").withName(POLICY).delete();
     }
 
@@ -140,6 +142,46 @@ class EgressWebhookKubeTest {
         Thread.sleep(2_000);
         assertEquals(s.getMetadata().getResourceVersion(),
                 client.secrets().inNamespace(EGRESS_NS).withName("eg-client").get().getMetadata().getResourceVersion());
+    }
+
+    @Test
+    void port443DeclaredHttpWarnsTheServiceOwnerThatTheWholeMeshIsAffected() throws Exception {
+        cluster.registerServiceWebhook(SERVICES_WEBHOOK, "https://127.0.0.1:8444/validate",
+                Files.readAllBytes(Path.of("certs-test/ca.crt")));
+        String service = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: %s, namespace: egress-apps}
+                spec:
+                  selector: {app: legacy}
+                  ports:
+                  - {name: %s, port: 443, targetPort: 8080}
+                """;
+        String legacy = service.formatted("eg613-legacy", "http-legacy");
+        // A server-side dry-run create is sent every time (an unchanged apply may not be): wait for the webhook.
+        Kubectl.Result probe = KubeCluster.until(() -> cluster.kubectlWithStdin(legacy, "create", "--dry-run=server",
+                "-f", "-"), res -> res.stderr().contains("EG613"));
+        assertTrue(probe.stderr().contains("EG613"), "webhook never became active: " + probe.describe());
+        Kubectl.Result r = cluster.apply(legacy);
+        assertTrue(r.ok() && r.stderr().contains("Warning: [EG613] spec.ports[0].name:")
+                && r.stderr().contains("declares port 443 as http"), r.describe());
+        assertTrue(client.services().inNamespace("egress-apps").withName("eg613-legacy").get() != null,
+                "a warning never keeps the Service out");
+        Kubectl.Result tls = cluster.apply(service.formatted("eg613-tls", "https-legacy"));
+        assertTrue(tls.ok() && !tls.stderr().contains("EG613"), tls.describe());
+        Kubectl.Result serviceEntry = cluster.apply("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: eg613-partner, namespace: egress-apps}
+                spec:
+                  hosts: [api.partner.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: DNS
+                  ports:
+                  - {number: 443, name: http, protocol: HTTP}
+                """);
+        assertTrue(serviceEntry.ok() && serviceEntry.stderr().contains("[EG613] spec.ports[0].protocol:"),
+                serviceEntry.describe());
     }
 
     @Test

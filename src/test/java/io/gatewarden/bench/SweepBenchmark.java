@@ -4,7 +4,6 @@ import io.gatewarden.demands.IssuanceReason;
 import io.gatewarden.facts.SecretAssessment;
 import io.gatewarden.facts.SecretAssessments;
 import io.gatewarden.pki.RenewalTiming;
-import io.gatewarden.policy.EgressPolicy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatewarden.certificates.VerifiedCache;
@@ -90,7 +89,7 @@ class SweepBenchmark {
         Path out = Path.of(stateDir).resolve("sweep.tsv");
         List<String> lines = new ArrayList<>();
         Clock clock = Clock.systemUTC();
-        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock, EgressPolicy.none(),
+        RuleSettings settings = new RuleSettings(true, INGRESS_NS, Duration.ofDays(14), clock, io.gatewarden.policy.PolicySource.fixed(io.gatewarden.policy.Policy.none()),
                 RenewalTiming.defaults()); // the config defaults
         RenewalPolicy policy = RenewalPolicy.defaults();
         lines.add(info("secrets", n));

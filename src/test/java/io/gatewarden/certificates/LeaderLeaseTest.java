@@ -191,6 +191,18 @@ class LeaderLeaseTest {
     }
 
     @Test
+    void aLeaseTakenOverByAnotherHolderEndsWritingAtTheNextRead() {
+        renew(ME);
+        assertTrue(lease.mayWrite());
+        ZonedDateTime now = ZonedDateTime.ofInstant(epoch.plusNanos(nanos.get()), ZoneOffset.UTC);
+        lock.stored = new LeaderElectionRecord("replica-b", LEASE, now, now, 1); // written behind our back
+        advance(Duration.ofSeconds(1));
+        lease.get(null); // fabric8's next renewal attempt reads it and, not expired, does not write
+        assertFalse(lease.mayWrite(), "another holder: no more writes, 9 s before the renew deadline");
+        assertEquals(0.0, gauge());
+    }
+
+    @Test
     void aRenewDeadlineNotShorterThanTheLeaseIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LeaderLease(lock, LEASE, LEASE, registry, () -> { }, nanos::get, Clock.systemUTC()));

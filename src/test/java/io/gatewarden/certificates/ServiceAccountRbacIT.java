@@ -1,6 +1,17 @@
 package io.gatewarden.certificates;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.gatewarden.pki.Pem;
+import org.junit.jupiter.api.AfterEach;
+import java.nio.file.Files;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
 import io.gatewarden.certificates.process.Await;
 import io.gatewarden.certificates.process.GatewardenProcess;
 import io.gatewarden.certificates.process.ManagedSecrets;
@@ -29,7 +40,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code k8s/namespace.yaml}, {@code k8s/serviceaccount.yaml} and {@code k8s/rbac.yaml} (not copies),
  * against the real API server with RBAC on. A fresh install leads and provisions; a rolling replacement
  * (SIGTERM, the Lease released) and a crash (kill -9, the Lease left to expire) each hand the certificate
- * manager to the new replica, which provisions a new Gateway's secret; and no log line says "forbidden".
+ * manager to the new replica, which provisions a new Gateway's secret; self-managed webhook TLS writes its
+ * serving Secret and patches the caBundle of k8s/'s two webhook configurations (watched by name); and no log
+ * line says "forbidden".
+ *
+ * The leader also asks the API server whether the gateway's ServiceAccount may read its secrets (GW314: a
+ * SubjectAccessReview) and watches the RBAC objects that change that answer.
  *
  * <p><b>Every later feature that reads or writes something new in the cluster must extend this test</b>
  * (a Gateway API kind, another ConfigMap, an Event type, a SubjectAccessReview...): a test run as
@@ -52,11 +68,61 @@ class ServiceAccountRbacIT extends ProcessTestBase {
         lease = "rbac-it-" + run; // not shared with other tests' (possibly killed) replicas
     }
 
+    @AfterEach
+    void removeWebhookConfigurations() {
+        client.admissionRegistration().v1().validatingWebhookConfigurations().withName("gatewarden").delete();
+        client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("gatewarden").delete();
+    }
+
+    /** As k8s/ deploys it: self-managed webhook TLS (the API server calls these replicas by URL: localhost). */
     GatewardenProcess start(String identity) {
         GatewardenProcess p = GatewardenProcess.start(kubeconfig, identity, "ServiceAccountRbacIT-" + identity + ".log",
-                Map.of("gatewarden.certificates.leader-election.lease-name", lease));
+                Map.of("gatewarden.certificates.leader-election.lease-name", lease, "gatewarden.webhook.tls", "self",
+                        "gatewarden.webhook.extra-dns-names", "localhost"));
         processes.add(p);
         return p;
+    }
+
+    /**
+     * k8s/webhook.yaml and k8s/mutating-webhook.yaml, names unchanged (the ClusterRole grants those names only),
+     * calling {@code https://localhost:port} and matching no namespace (this shared API server's other tests
+     * must not go through them).
+     */
+    static void applyWebhookConfigurations(int port) throws Exception {
+        ValidatingWebhookConfiguration v = Serialization.unmarshal(
+                Files.readString(ServiceAccountAccess.K8S.resolve("webhook.yaml")), ValidatingWebhookConfiguration.class);
+        MutatingWebhookConfiguration m = Serialization.unmarshal(
+                Files.readString(ServiceAccountAccess.K8S.resolve("mutating-webhook.yaml")), MutatingWebhookConfiguration.class);
+        LabelSelector nowhere = new LabelSelectorBuilder().addToMatchLabels("gatewarden-it", "nowhere").build();
+        v.getWebhooks().forEach(w -> {
+            w.setClientConfig(new WebhookClientConfigBuilder().withUrl("https://localhost:" + port + "/validate").build());
+            w.setNamespaceSelector(nowhere);
+        });
+        m.getWebhooks().forEach(w -> {
+            w.setClientConfig(new WebhookClientConfigBuilder().withUrl("https://localhost:" + port + "/mutate").build());
+            w.setNamespaceSelector(nowhere);
+        });
+        client.resource(v).create();
+        client.resource(m).create();
+    }
+
+    /** The webhook's serving certificate and both caBundles, as the leader (with the ServiceAccount) wrote them. */
+    static void webhookTlsIsInPlace() throws Exception {
+        X509Certificate ca = ManagedSecrets.issuingCa(client);
+        Secret serving = Await.until("Secret gatewarden/gatewarden-webhook-tls", Duration.ofSeconds(30),
+                Duration.ofMillis(200), () -> client.secrets().inNamespace("gatewarden").withName("gatewarden-webhook-tls")
+                        .get(), java.util.Objects::nonNull);
+        assertEquals(List.of(), ManagedSecrets.problems(serving, ca, "gatewarden.gatewarden.svc",
+                "Service/gatewarden/gatewarden", Instant.now()));
+        for (String kind : List.of("validating", "mutating")) {
+            String bundle = Await.until(kind + " caBundle", Duration.ofSeconds(30), Duration.ofMillis(200),
+                    () -> kind.equals("validating")
+                            ? client.admissionRegistration().v1().validatingWebhookConfigurations().withName("gatewarden")
+                            .get().getWebhooks().get(0).getClientConfig().getCaBundle()
+                            : client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("gatewarden")
+                            .get().getWebhooks().get(0).getClientConfig().getCaBundle(), java.util.Objects::nonNull);
+            assertTrue(Pem.certificates(Base64.getDecoder().decode(bundle)).contains(ca), kind + " caBundle holds the CA");
+        }
     }
 
     Secret provisions(GatewardenProcess writer, String ns, String gateway) throws Exception {
@@ -117,9 +183,17 @@ class ServiceAccountRbacIT extends ProcessTestBase {
         cluster.ensureNamespace(ns);
 
         GatewardenProcess a = start("rbac-a-" + run);
+        applyWebhookConfigurations(a.httpsPort());
         a.awaitHealth(Duration.ofSeconds(120), h -> h.ready() && h.certificateLeader(), "ready and leading");
         provisions(a, ns, "gw-one");
         provisionsForGatewayApi(a, ns);
+        // GW314: the leader asked the API server whether the gateway's ServiceAccount may read its secrets
+        // (a SubjectAccessReview), and watches RBAC objects to know when to ask again.
+        Await.until("a SubjectAccessReview answered", Duration.ofSeconds(20), Duration.ofMillis(200),
+                () -> a.metric("gatewarden_cluster_access_reviews_total"), n -> n >= 1);
+        assertEquals(List.of(), a.lines(Pattern.compile("cannot ask the API server whether")));
+        // Self-managed webhook TLS: the serving Secret written, both configurations' caBundle patched.
+        webhookTlsIsInPlace();
 
         // A rolling update: the new pod comes up, the old one gets SIGTERM and releases the Lease (a patch).
         GatewardenProcess b = start("rbac-b-" + run);

@@ -164,4 +164,57 @@ class AnalyzeCommandTest {
         Files.writeString(dir.resolve("s.yaml"), "just a string\n");
         assertEquals(2, run("-f", dir.toString()).exit());
     }
+
+    @Test
+    void policyFileAppliesItsKeysAsAYamlMapOrAConfigMap() throws Exception {
+        Path manifests = dir.resolve("m");
+        Files.createDirectories(manifests);
+        Files.writeString(manifests.resolve("all.yaml"), GATEWAY + "---\n" + WORKLOAD);
+        assertEquals(0, run("-f", manifests.toString()).exit(), "no policy: the Gateway passes");
+
+        Path map = dir.resolve("policy.yaml");
+        Files.writeString(map, "tls-min-version: TLSV1_3\n");
+        Run r = run("-f", manifests.toString(), "-p", map.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("ERROR POL802 Gateway/default/gw spec.servers[0].tls.minProtocolVersion"), r.out());
+
+        Path cm = dir.resolve("policy-cm.yaml");
+        Files.writeString(cm, """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: anything, namespace: anywhere}
+                data:
+                  deny-wildcard-https-hosts: "true"
+                  tls-min-version: TLSV1_3
+                """);
+        r = run("-f", manifests.toString(), "--policy", cm.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("POL802"), r.out());
+    }
+
+    @Test
+    void aMalformedPolicyExitsTwoNamingTheKey() throws Exception {
+        Files.writeString(dir.resolve("all.yaml"), GATEWAY + "---\n" + WORKLOAD);
+        Path bad = Files.writeString(dir.resolve("..policy-bad"), "host-ownership: first-come\n");
+        Run r = run("-f", dir.resolve("all.yaml").toString(), "-p", bad.toString());
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("policy file " + bad + ": key host-ownership: \"first-come\" is not off, map or first-claim"),
+                r.err());
+
+        Path inCluster = dir.resolve("cm.yaml");
+        Files.writeString(inCluster, """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: gatewarden-policy, namespace: gatewarden}
+                data: {credential-ownership: "yes"}
+                """);
+        r = run("-f", dir.resolve("all.yaml").toString(), "-f", inCluster.toString());
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("ConfigMap gatewarden/gatewarden-policy: key credential-ownership: \"yes\" is not true or false"),
+                r.err());
+
+        r = run("-f", dir.resolve("all.yaml").toString(), "-p", dir.resolve("absent.yaml").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("cannot read policy file"), r.err());
+    }
 }

@@ -82,7 +82,7 @@ public final class KubeCluster {
     static final String FAILURE_PROPERTY = "io.gatewarden.kube.startFailure";
     private static volatile KubeCluster instance;
 
-    private final KubeAPIServer server; // null when attached to another class loader's cluster
+    private final AutoCloseable server; // null when attached to another class loader's cluster
     private final Path workDir;
     private final Path kubeconfigFile;
     private final String kubeconfigYaml;
@@ -242,6 +242,32 @@ public final class KubeCluster {
     }
 
     private static KubeCluster start() {
+        Path work = prepareWorkDir();
+        Path kubectlBin = kubectlBinary();
+        long t0 = System.nanoTime();
+        KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(true)
+                .withTestDir(work.toString())
+                .withApiServerVersion(K8S_VERSION)
+                .withUpdateKubeConfig(false)
+                .withStartupTimeout(120_000)
+                .build());
+        try {
+            server.start();
+        } catch (RuntimeException | Error e) {
+            safeStop(server::stop);
+            deleteTree(work);
+            throw new IllegalStateException("kube-apiserver " + K8S_VERSION + " from " + binDir()
+                    + " did not start (if the binaries are broken, delete them and " + PROVISION_HINT + ")", e);
+        }
+        return around(server::stop, server.getKubeConfigYaml(), work, System.nanoTime() - t0);
+    }
+
+    /**
+     * A working directory kube-api-test accepts: {@code k8s/<version>-linux-amd64/} links to the cached
+     * binaries, and the certificates with the tests' client CA trusted ({@link #trustTestClientCa}).
+     */
+    static Path prepareWorkDir() {
         String missing = missingPrerequisites();
         if (missing != null) {
             throw new IllegalStateException("Cannot start the test Kubernetes API server, " + missing + ". "
@@ -261,28 +287,18 @@ public final class KubeCluster {
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare a working directory for kube-api-test", e);
         }
-
-        long t0 = System.nanoTime();
         trustTestClientCa(work);
-        KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(true)
-                .withTestDir(work.toString())
-                .withApiServerVersion(K8S_VERSION)
-                .withUpdateKubeConfig(false)
-                .withStartupTimeout(120_000)
-                .build());
-        try {
-            server.start();
-        } catch (RuntimeException | Error e) {
-            safeStop(server);
-            deleteTree(work);
-            throw new IllegalStateException("kube-apiserver " + K8S_VERSION + " from " + binDir()
-                    + " did not start (if the binaries are broken, delete them and " + PROVISION_HINT + ")", e);
-        }
-        long t1 = System.nanoTime();
+        return work;
+    }
+
+    /**
+     * The cluster of a started API server: CRDs applied, clients built. {@code server} stops it (at JVM
+     * exit, after which the working directory is deleted).
+     */
+    static KubeCluster around(AutoCloseable server, String kubeconfigYaml, Path work, long startNanos) {
         KubeCluster cluster;
         try {
-            cluster = new KubeCluster(server, work, kubectlBin, t1 - t0);
+            cluster = new KubeCluster(server, kubeconfigYaml, work, kubectlBinary(), startNanos);
         } catch (RuntimeException | Error e) {
             safeStop(server);
             deleteTree(work);
@@ -378,10 +394,10 @@ public final class KubeCluster {
         this.client = newClient();
     }
 
-    private KubeCluster(KubeAPIServer server, Path workDir, Path kubectlBin, long startNanos) {
+    private KubeCluster(AutoCloseable server, String serverKubeconfig, Path workDir, Path kubectlBin, long startNanos) {
         this.server = server;
         this.workDir = workDir;
-        this.kubeconfigYaml = server.getKubeConfigYaml().replace(workDir.resolve("client.crt").toString(),
+        this.kubeconfigYaml = serverKubeconfig.replace(workDir.resolve("client.crt").toString(),
                 workDir.resolve(ADMIN_CRT).toString());
         try {
             this.kubeconfigFile = workDir.resolve("kubeconfig.yaml");
@@ -560,16 +576,29 @@ public final class KubeCluster {
     /** {@link #registerValidatingWebhook(String, String, byte[], List)} for resources of another API group. */
     public void registerValidatingWebhook(String name, String url, byte[] caBundlePem, String group,
                                           List<String> resources) {
+        registerValidatingWebhook(name, url, caBundlePem, rule(group, resources), "Fail");
+    }
+
+    /**
+     * The second webhook of {@code k8s/webhook.yaml}: core Services (EG613 warnings), failurePolicy Ignore, otherwise
+     * as {@link #registerValidatingWebhook(String, String, byte[], List)}.
+     */
+    public void registerServiceWebhook(String name, String url, byte[] caBundlePem) {
+        registerValidatingWebhook(name, url, caBundlePem, rule("", List.of("services")), "Ignore");
+    }
+
+    private void registerValidatingWebhook(String name, String url, byte[] caBundlePem, RuleWithOperations rule,
+                                           String failurePolicy) {
         ValidatingWebhookConfiguration cfg = new ValidatingWebhookConfigurationBuilder()
                 .withNewMetadata().withName(name).endMetadata()
                 .withWebhooks(new ValidatingWebhookBuilder()
                         .withName(webhookName(name))
                         .withClientConfig(clientConfig(url, caBundlePem))
-                        .withRules(rule(group, resources))
+                        .withRules(rule)
                         .withMatchPolicy("Equivalent")
                         .withSideEffects("NoneOnDryRun")
                         .withAdmissionReviewVersions("v1")
-                        .withFailurePolicy("Fail")
+                        .withFailurePolicy(failurePolicy)
                         .withTimeoutSeconds(10)
                         .build())
                 .build();
@@ -642,7 +671,10 @@ public final class KubeCluster {
      * Deployment istio-ingressgateway whose selector and pod template carry
      * {@code istio: ingressgateway, app: istio-ingressgateway}; a Pod
      * {@code istio-ingressgateway-fixture} with the same labels (it stays Pending: there is no
-     * kubelet); a Service istio-ingressgateway selecting them, ports http2 80→8080 and https 443→8443.
+     * kubelet); a Service istio-ingressgateway selecting them, ports http2 80→8080 and https 443→8443;
+     * and, as Istio's gateway chart installs them, the pods' ServiceAccount
+     * {@code istio-ingressgateway-service-account} with a Role and RoleBinding letting it read Secrets in
+     * istio-system (istiod serves credentials only then: GW314).
      */
     public void ensureIngressGatewayFixture() {
         ensureGatewayFixture(INGRESS_NAMESPACE, INGRESS_NAME, INGRESS_POD, INGRESS_LABELS);
@@ -658,6 +690,8 @@ public final class KubeCluster {
 
     private void ensureGatewayFixture(String namespace, String name, String pod, Map<String, String> labels) {
         ensureNamespace(namespace);
+        String serviceAccount = name + "-service-account";
+        ensureSecretReader(namespace, serviceAccount);
         var container = new ContainerBuilder()
                 .withName("istio-proxy")
                 .withImage("docker.io/istio/proxyv2:1.28.0")
@@ -672,14 +706,14 @@ public final class KubeCluster {
                 .withNewSelector().withMatchLabels(labels).endSelector()
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().withContainers(container).endSpec()
+                .withNewSpec().withServiceAccountName(serviceAccount).withContainers(container).endSpec()
                 .endTemplate()
                 .endSpec()
                 .build());
         ssa(new PodBuilder()
                 .withNewMetadata().withName(pod).withNamespace(namespace)
                 .withLabels(labels).endMetadata()
-                .withNewSpec().withContainers(container).endSpec()
+                .withNewSpec().withServiceAccountName(serviceAccount).withContainers(container).endSpec()
                 .build());
         ssa(new ServiceBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace)
@@ -693,6 +727,23 @@ public final class KubeCluster {
                                 .withTargetPort(new IntOrString(8443)).build())
                 .endSpec()
                 .build());
+    }
+
+    /**
+     * A ServiceAccount and the Role and RoleBinding Istio's gateway chart gives a gateway's: get, list and watch
+     * on secrets in its namespace (idempotent).
+     */
+    public void ensureSecretReader(String namespace, String serviceAccount) {
+        ssa(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder().withNewMetadata().withName(serviceAccount)
+                .withNamespace(namespace).endMetadata().build());
+        String role = serviceAccount + "-sds";
+        ssa(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder().withNewMetadata().withName(role)
+                .withNamespace(namespace).endMetadata().addNewRule().withApiGroups("").withResources("secrets")
+                .withVerbs("get", "list", "watch").endRule().build());
+        ssa(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder().withNewMetadata().withName(role)
+                .withNamespace(namespace).endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role", role)
+                .addNewSubject().withKind("ServiceAccount").withName(serviceAccount).withNamespace(namespace)
+                .endSubject().build());
     }
 
     /** Server-side apply of one object as {@value #FIELD_MANAGER}, forcing conflicts. */
@@ -719,9 +770,9 @@ public final class KubeCluster {
         return server != null;
     }
 
-    private static void safeStop(KubeAPIServer server) {
+    private static void safeStop(AutoCloseable server) {
         try {
-            server.stop();
+            server.close();
         } catch (Throwable ignored) {
             // best effort: the JVM is going away
         }

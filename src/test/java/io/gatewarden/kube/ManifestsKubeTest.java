@@ -153,17 +153,35 @@ class ManifestsKubeTest {
                 "jsonpath={.webhooks[0].rules[1].apiGroups} {.webhooks[0].rules[1].resources}",
                 "-f", file("mutating-webhook.yaml")).assertOk();
         assertEquals("[\"gateway.networking.k8s.io\"] [\"gateways\"]", mutating.stdout().trim());
+        // The Services webhook (EG613 warnings only) fails open.
+        Kubectl.Result services = cluster.kubectl("apply", "--dry-run=server", "-o",
+                "jsonpath={.webhooks[1].rules[0].apiGroups} {.webhooks[1].rules[0].resources}"
+                        + " {.webhooks[1].failurePolicy} {.webhooks[1].timeoutSeconds}"
+                        + " {.webhooks[1].clientConfig.service.path}",
+                "-f", file("webhook.yaml")).assertOk();
+        assertEquals("[\"\"] [\"services\"] Ignore 2 /validate", services.stdout().trim());
     }
 
     @Test
-    void webhookLeavesCaBundleToInjectionOrPatch() throws IOException {
-        // A caBundle key (even "") would be re-applied by every `kubectl apply -k`, wiping the
-        // injected or patched CA; the fail-closed webhook would then block Gateway writes.
-        boolean hasKey = Files.readAllLines(K8S.resolve("webhook.yaml")).stream()
-                .anyMatch(l -> l.matches("^\\s*caBundle\\s*:.*"));
-        assertFalse(hasKey, "webhook.yaml must not set clientConfig.caBundle");
-        assertTrue(Files.readString(K8S.resolve("webhook.yaml"))
-                .contains("cert-manager.io/inject-ca-from: gatewarden/gatewarden-webhook-tls"));
+    void gracePeriodCoversTheShutdownDrain() throws IOException {
+        ShutdownTimings t = ShutdownTimings.shipped();
+        // 5 s for the JVM to stop after the last review (ShutdownIT: about 0.1 s).
+        assertTrue(t.grace().compareTo(t.delay().plus(t.timeout()).plusSeconds(5)) >= 0, "terminationGracePeriodSeconds "
+                + t.grace() + " < drain delay " + t.delay() + " + in-flight timeout " + t.timeout() + " + 5 s");
+        assertFalse(Pattern.compile("(?m)^\\s*preStop:").matcher(Files.readString(K8S.resolve("deployment.yaml"))).find(),
+                "no preStop hook: the drain delay is Gatewarden's own, so it also applies outside Kubernetes");
+    }
+
+    @Test
+    void webhooksLeaveCaBundleToGatewarden() throws IOException {
+        // A caBundle key (even "") would be re-applied by every `kubectl apply -k`, wiping the bundle
+        // Gatewarden injected; the fail-closed webhook would then block Gateway writes. No cert-manager
+        // injection either: it would fight Gatewarden over the field (cert-manager is an overlay's choice).
+        for (String name : List.of("webhook.yaml", "mutating-webhook.yaml")) {
+            String text = Files.readString(K8S.resolve(name));
+            assertFalse(text.lines().anyMatch(l -> l.matches("^\\s*caBundle\\s*:.*")), name + " sets clientConfig.caBundle");
+            assertFalse(text.contains("cert-manager.io/inject-ca-from"), name + " asks cert-manager to inject");
+        }
     }
 
     @Test
@@ -176,7 +194,7 @@ class ManifestsKubeTest {
                 "list secrets -A", "watch secrets -A", "get secrets -n istio-system",
                 "create secrets -n istio-system", "update secrets -n istio-system",
                 "patch secrets -n istio-system", "delete secrets -n istio-system",
-                "list pods -A", "watch pods -A", "watch services -A",
+                "list pods -A", "watch pods -A", "watch services -A", "list namespaces", "watch namespaces",
                 "list deployments.apps -A", "watch statefulsets.apps -A", "watch daemonsets.apps -A",
                 "list gateways.networking.istio.io -A", "watch gateways.networking.istio.io -A",
                 "watch virtualservices.networking.istio.io -A", "watch serviceentries.networking.istio.io -A",
@@ -193,7 +211,15 @@ class ManifestsKubeTest {
                 "create events.events.k8s.io -n istio-system",
                 "get leases.coordination.k8s.io -n gatewarden", "create leases.coordination.k8s.io -n gatewarden",
                 "patch leases.coordination.k8s.io -n gatewarden", "watch configmaps -n gatewarden",
-                "list configmaps -n gatewarden");
+                "list configmaps -n gatewarden", "create subjectaccessreviews.authorization.k8s.io",
+                "list roles.rbac.authorization.k8s.io -A", "watch rolebindings.rbac.authorization.k8s.io -A",
+                "watch clusterroles.rbac.authorization.k8s.io", "list clusterrolebindings.rbac.authorization.k8s.io",
+                // Self-managed webhook TLS: its own two configurations' caBundle, watched by name.
+                "patch validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "patch mutatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "watch validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "get mutatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "create secrets -n gatewarden", "update secrets -n gatewarden");
         List<String> denied = List.of(
                 "delete pods -n istio-system", "create pods -n gatewarden", "create pods --subresource=exec -n gatewarden",
                 "create deployments.apps -n gatewarden", "patch deployments.apps -n istio-system",
@@ -209,7 +235,16 @@ class ManifestsKubeTest {
                 "delete leases.coordination.k8s.io -n gatewarden", "update leases.coordination.k8s.io -n gatewarden",
                 "update validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "delete validatingwebhookconfigurations.admissionregistration.k8s.io",
+                "delete validatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "update mutatingwebhookconfigurations.admissionregistration.k8s.io/gatewarden",
+                "create mutatingwebhookconfigurations.admissionregistration.k8s.io",
+                "patch validatingwebhookconfigurations.admissionregistration.k8s.io/istio-validator",
+                "patch mutatingwebhookconfigurations.admissionregistration.k8s.io/istio-sidecar-injector",
+                "list validatingwebhookconfigurations.admissionregistration.k8s.io",
                 "create clusterrolebindings.rbac.authorization.k8s.io", "escalate clusterroles.rbac.authorization.k8s.io",
+                "create roles.rbac.authorization.k8s.io -n istio-system",
+                "update rolebindings.rbac.authorization.k8s.io -n istio-system",
+                "create tokenreviews.authentication.k8s.io",
                 "bind clusterroles.rbac.authorization.k8s.io", "impersonate serviceaccounts -n gatewarden",
                 "create serviceaccounts --subresource=token -n gatewarden");
 

@@ -259,7 +259,7 @@ class CrossResourceRulesTest {
                 gateways: [gw, default/gw, gw.default.svc.cluster.local, ./gw, mesh, missing, istio-system/gw]
                 http:
                 - match: [{gateways: [nope]}]
-                  route: [{destination: {host: reviews.bookinfo}}]
+                  route: [{destination: {host: reviews.bookinfo.svc.cluster.local}}]
                 tcp:
                 - match: [{gateways: [mesh, gw]}]
                 """));
@@ -368,6 +368,39 @@ class CrossResourceRulesTest {
                         """)), Code.RT504));
     }
 
+    @Test
+    void rt510AtAdmissionTheObjectNotYetStoredIsTheNewestWhateverItsName() throws Exception {
+        String gw = gateway("web", "{istio: ingressgateway}", HTTP_ANY.replace("\"*\"", "web.example.com"));
+        String stored = vs("zz-storefront", """
+                hosts: [web.example.com]
+                gateways: [web]
+                http: [{route: [{destination: {host: reviews.bookinfo}}]}]
+                """).replace("namespace: default}", "namespace: default, creationTimestamp: '2024-01-10T09:00:00Z'}");
+        String created = vs("aa-newcomer", """
+                hosts: [web.example.com]
+                gateways: [web]
+                http: [{route: [{destination: {host: ratings.bookinfo}}]}]
+                """);
+        StaticClusterView cluster = new StaticClusterView(TestManifests.resources(INGRESS, gw, stored));
+        io.gatewarden.model.Resource review = TestManifests.resources(created).get(0);
+        Engine engine = new Engine(RuleSettings.defaults());
+        List<Diagnostic> ds = engine.check(review, engine.facts(new io.gatewarden.cluster.OverlayClusterView(cluster, review)));
+        Diagnostic d = only(ds, Code.RT510);
+        assertEquals("spec.http[0]", d.field());
+        assertTrue(d.message().contains("VirtualService default/zz-storefront spec.http[0] (no match) comes first"),
+                d.message());
+
+        // The same object once stored with an older creation time than the other: now it comes first, and its
+        // update is warned that it hides the other's route.
+        io.gatewarden.model.Resource older = TestManifests.resources(created.replace("namespace: default}",
+                "namespace: default, creationTimestamp: '2023-12-01T00:00:00Z'}")).get(0);
+        Diagnostic hides = only(engine.check(older,
+                engine.facts(new io.gatewarden.cluster.OverlayClusterView(cluster, older))), Code.RT510);
+        assertEquals("spec.http[0]", hides.field());
+        assertTrue(hides.message().contains("takes every request of VirtualService default/zz-storefront spec.http[0]"),
+                hides.message());
+    }
+
     // ---------------------------------------------------------------- RT505
 
     @Test
@@ -408,14 +441,21 @@ class CrossResourceRulesTest {
                 tcp:
                 - route: [{destination: {host: reviews.other.svc.cluster.local}}]
                 """));
-        assertEquals(List.of("WARNING RT506 VirtualService/default/v spec.http[0].route[5].destination.host",
+        // Istio expands only names without dots: reviews.bookinfo and reviews.bookinfo.svc name no Service.
+        assertEquals(List.of("WARNING RT506 VirtualService/default/v spec.http[0].route[0].destination.host",
+                "WARNING RT506 VirtualService/default/v spec.http[0].route[1].destination.host",
+                "WARNING RT506 VirtualService/default/v spec.http[0].route[5].destination.host",
                 "WARNING RT506 VirtualService/default/v spec.http[0].route[6].destination.host",
                 "WARNING RT506 VirtualService/default/v spec.http[0].route[7].destination.host",
                 "WARNING RT506 VirtualService/default/v spec.tcp[0].route[0].destination.host"), keys(ds));
-        assertTrue(ds.get(0).message().contains("reviews.default.svc.cluster.local"), ds.get(0).message());
-        assertTrue(ds.get(0).message().contains("exists in namespace bookinfo"), ds.get(0).message());
-        assertTrue(ds.get(1).message().contains("create Service bookinfo/ratings"), ds.get(1).message());
-        assertTrue(ds.get(2).message().contains("ServiceEntry"), ds.get(2).message());
+        for (int i = 0; i < 2; i++) {
+            assertTrue(ds.get(i).message().contains("only names without dots, so this is not Service bookinfo/reviews: "
+                    + "write reviews.bookinfo.svc.cluster.local"), ds.get(i).message());
+        }
+        assertTrue(ds.get(2).message().contains("reviews.default.svc.cluster.local"), ds.get(2).message());
+        assertTrue(ds.get(2).message().contains("exists in namespace bookinfo"), ds.get(2).message());
+        assertTrue(ds.get(3).message().contains("ServiceEntry"), ds.get(3).message());
+        assertTrue(ds.get(5).message().contains("exists in namespace bookinfo"), ds.get(5).message());
     }
 
     @Test
@@ -552,6 +592,27 @@ class CrossResourceRulesTest {
         assertEquals(10_000, codes(ds, Code.GW401).size());
         assertEquals(1, codes(ds, Code.RT502).size());
         assertTrue(only(ds, Code.RT502).message().contains("and 4995 more"));
+    }
+
+    @Test
+    void twoThousandVirtualServicesOnOneGatewayWithManyHosts() throws Exception {
+        StringBuilder servers = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            servers.append("- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [s").append(i)
+                    .append(".example.com]\n");
+        }
+        StringBuilder yaml = new StringBuilder(INGRESS).append("---\n")
+                .append(gateway("big", "{istio: ingressgateway}", servers.toString()));
+        for (int i = 0; i < 2000; i++) {
+            // Pairs on one host: the second of each pair (by name) is hidden behind the first's catch-all; both hear.
+            yaml.append("---\n").append(vs("v" + (i % 2) + "-" + i / 2, """
+                    hosts: [s%d.example.com, a%d.example.org, b%d.example.org]
+                    gateways: [big]
+                    http: [{route: [{destination: {host: reviews.bookinfo}}]}]
+                    """.formatted(i / 2 % 1000, i, i)));
+        }
+        List<Diagnostic> ds = analyzeTimed(10_000, yaml.toString());
+        assertEquals(2000, codes(ds, Code.RT510).size());
     }
 
     private static List<String> codes(List<Diagnostic> ds, Code code) {

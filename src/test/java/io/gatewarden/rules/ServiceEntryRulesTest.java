@@ -1,6 +1,9 @@
 package io.gatewarden.rules;
 
+import io.gatewarden.policy.ConfigMapPolicy;
 import io.gatewarden.policy.EgressPolicy;
+import io.gatewarden.policy.Policy;
+import io.gatewarden.policy.PolicyDocument;
 import io.gatewarden.facts.RuleSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,9 +58,8 @@ class ServiceEntryRulesTest {
     }
 
     private static RuleSettings allowing(String... patterns) {
-        EgressPolicy none = EgressPolicy.none();
-        return RuleSettings.defaults().withEgress(new EgressPolicy(List.of(patterns), Map.of(),
-                none.configMapNamespace(), none.configMapName(), false));
+        return RuleSettings.defaults().withPolicy(Policy.none().withEgress(new EgressPolicy(List.of(patterns), Map.of(),
+                false)));
     }
 
     // ---------------------------------------------------------------- wrong types
@@ -276,9 +278,8 @@ class ServiceEntryRulesTest {
                   one.example.com two.example.com\tthree.example.com
                 """);
         assertEquals(List.of("api.stripe.com", "*.example.org", "status.example.net", "one.example.com",
-                "two.example.com", "three.example.com"), EgressPolicy.split(data.path("v")));
-        assertEquals(List.of(), EgressPolicy.split(YAML.readTree("v: 7").path("v")));
-        assertEquals(List.of(), EgressPolicy.split(YAML.readTree("v: '# only a comment'").path("v")));
+                "two.example.com", "three.example.com"), PolicyDocument.split(data.path("v").asText()));
+        assertEquals(List.of(), PolicyDocument.split("# only a comment"));
     }
 
     @Test
@@ -299,14 +300,16 @@ class ServiceEntryRulesTest {
                   allowed-hosts: ignored.example.com
                 """);
         StaticClusterView view = new StaticClusterView(rs);
-        EgressPolicy policy = new EgressPolicy(List.of("status.example.net"), Map.of("shop", List.of("cdn.example.com")),
-                "gatewarden", EgressPolicy.DEFAULT_CONFIG_MAP, false);
+        Policy base = Policy.none().withEgress(new EgressPolicy(List.of("status.example.net"),
+                Map.of("shop", List.of("cdn.example.com")), false));
+        EgressPolicy policy = new ConfigMapPolicy(base, "gatewarden", List.of("gatewarden-egress-policy"))
+                .policy(view).egress();
         assertEquals(Optional.of(List.of("*.example.org", "api.stripe.com", "status.example.net")),
-                policy.allowList("payments", view));
+                policy.allowList("payments"));
         assertEquals(Optional.of(List.of("*.example.org", "cdn.example.com", "status.example.net")),
-                policy.allowList("shop", view));
-        assertEquals(Optional.empty(), EgressPolicy.none().allowList("payments", new StaticClusterView(List.of())));
-        assertFalse(policy.wildcardDenied(view));
+                policy.allowList("shop"));
+        assertEquals(Optional.empty(), EgressPolicy.none().allowList("payments"));
+        assertFalse(policy.denyWildcardHosts());
     }
 
     @Test
@@ -385,9 +388,8 @@ class ServiceEntryRulesTest {
 
     @Test
     void wildcardDeniedMakesEg610AnError() throws Exception {
-        EgressPolicy none = EgressPolicy.none();
-        RuleSettings deny = RuleSettings.defaults().withEgress(new EgressPolicy(List.of(), Map.of(),
-                none.configMapNamespace(), none.configMapName(), true));
+        RuleSettings deny = RuleSettings.defaults().withPolicy(Policy.none().withEgress(new EgressPolicy(List.of(),
+                Map.of(), true)));
         List<Diagnostic> ds = analyze(deny, se("a", "default", """
                 hosts: ["*.example.com"]
                 ports:

@@ -49,9 +49,32 @@ public final class GatewardenProcess implements AutoCloseable {
     private final String identity;
     private final Process process;
     private final Path log;
-    private final int managementPort;
     private final int httpsPort;
+    private final int managementPort;
+    private final Launcher launcher;
     private final long startedNanos = System.nanoTime();
+
+    /**
+     * How Gatewarden is started: the packaged jar on this JVM's {@code java} ({@link #JAR}), or the container
+     * image ({@link ContainerImage#launcher}). Both get the same JVM options (system properties, heap).
+     */
+    public interface Launcher {
+        List<String> command(List<String> jvmOptions);
+
+        /** Called once the process has ended or been stopped: removes what the launcher left behind. */
+        default void cleanUp() {
+        }
+    }
+
+    /** {@code java <options> -jar quarkus-run.jar}. */
+    public static final Launcher JAR = options -> {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(options);
+        cmd.add("-jar");
+        cmd.add(appJar().toString());
+        return cmd;
+    };
 
     /** What /q/health/ready said: HTTP status, overall status and the check's data. */
     public record Health(int httpStatus, String status, boolean certificateLeader, boolean clusterSynced,
@@ -61,12 +84,14 @@ public final class GatewardenProcess implements AutoCloseable {
         }
     }
 
-    private GatewardenProcess(String identity, Process process, Path log, int managementPort, int httpsPort) {
+    private GatewardenProcess(String identity, Process process, Path log, int httpsPort, int managementPort,
+                              Launcher launcher) {
         this.identity = identity;
         this.process = process;
         this.log = log;
-        this.managementPort = managementPort;
         this.httpsPort = httpsPort;
+        this.managementPort = managementPort;
+        this.launcher = launcher;
     }
 
     /** The packaged application, failing with a hint when it has not been built. */
@@ -111,6 +136,12 @@ public final class GatewardenProcess implements AutoCloseable {
      */
     public static GatewardenProcess start(String kubeconfig, String identity, String logName,
                                           Map<String, String> extra) {
+        return start(JAR, kubeconfig, identity, logName, extra);
+    }
+
+    /** {@link #start(String, String, String, Map)} with another launcher (the container image). */
+    public static GatewardenProcess start(Launcher launcher, String kubeconfig, String identity, String logName,
+                                          Map<String, String> extra) {
         int https = freePort();
         int http = freePort();
         int management = freePort();
@@ -121,6 +152,8 @@ public final class GatewardenProcess implements AutoCloseable {
         props.put("quarkus.http.ssl-port", String.valueOf(https));
         props.put("quarkus.management.host", "127.0.0.1");
         props.put("quarkus.management.port", String.valueOf(management));
+        // The webhook is registered by URL with certs-test/ca.crt unless a test asks for self-managed TLS.
+        props.put("gatewarden.webhook.tls", "files");
         props.put("gatewarden.tls.cert-file", Paths.get("certs-test", "server.crt").toAbsolutePath().toString());
         props.put("gatewarden.tls.key-file", Paths.get("certs-test", "server.key").toAbsolutePath().toString());
         props.put("gatewarden.identity", identity);
@@ -132,13 +165,11 @@ public final class GatewardenProcess implements AutoCloseable {
         props.put("kubernetes.user.agent", userAgent(identity));
         props.putAll(extra);
 
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx384m");
-        cmd.add("-XX:TieredStopAtLevel=1"); // starts faster; these tests are not about throughput
-        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(appJar().toString());
+        List<String> options = new ArrayList<>();
+        options.add("-Xmx384m");
+        options.add("-XX:TieredStopAtLevel=1"); // starts faster; these tests are not about throughput
+        props.forEach((k, v) -> options.add("-D" + k + "=" + v));
+        List<String> cmd = launcher.command(options);
 
         Path log = logDir().resolve(logName);
         try {
@@ -146,7 +177,7 @@ public final class GatewardenProcess implements AutoCloseable {
             Process p = new ProcessBuilder(cmd).directory(Paths.get("").toAbsolutePath().toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             LIVE.add(p);
-            return new GatewardenProcess(identity, p, log, management, https);
+            return new GatewardenProcess(identity, p, log, https, management, launcher);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + cmd, e);
         }
@@ -165,6 +196,11 @@ public final class GatewardenProcess implements AutoCloseable {
 
     public String identity() {
         return identity;
+    }
+
+    /** The webhook port (HTTPS) on 127.0.0.1. */
+    public int httpsPort() {
+        return httpsPort;
     }
 
     public long pid() {
@@ -232,6 +268,7 @@ public final class GatewardenProcess implements AutoCloseable {
             throw new IllegalStateException("interrupted", e);
         }
         LIVE.remove(process);
+        launcher.cleanUp();
         return process.exitValue();
     }
 
@@ -354,6 +391,11 @@ public final class GatewardenProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM and return at once (what the kubelet does when a pod is deleted). */
+    public void terminate() {
+        process.destroy();
+    }
+
     /** SIGTERM (graceful: releases the Lease), then SIGKILL when not gone within 15 s. */
     public void stop() {
         if (!process.isAlive()) {
@@ -376,6 +418,7 @@ public final class GatewardenProcess implements AutoCloseable {
             boolean gone = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (gone) {
                 LIVE.remove(process);
+                launcher.cleanUp();
             }
             return gone;
         } catch (InterruptedException e) {
@@ -417,7 +460,7 @@ public final class GatewardenProcess implements AutoCloseable {
         return (System.nanoTime() - startedNanos) / 1e9;
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

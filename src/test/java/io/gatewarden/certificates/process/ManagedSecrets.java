@@ -32,7 +32,13 @@ public final class ManagedSecrets {
 
     /** An HTTPS Gateway selecting the ingress fixture, one host, one credentialName. */
     public static GenericKubernetesResource gateway(String namespace, String name, String credential, String host) {
-        String yaml = """
+        String yaml = gatewayYaml(namespace, name, credential, host);
+        return Serialization.unmarshal(yaml, GenericKubernetesResource.class);
+    }
+
+    /** The same Gateway as YAML, for kubectl. */
+    public static String gatewayYaml(String namespace, String name, String credential, String host) {
+        return """
                 apiVersion: networking.istio.io/v1
                 kind: Gateway
                 metadata: {name: %s, namespace: %s}
@@ -43,7 +49,6 @@ public final class ManagedSecrets {
                     hosts: [%s]
                     tls: {mode: SIMPLE, credentialName: %s}
                 """.formatted(name, namespace, host, credential);
-        return Serialization.unmarshal(yaml, GenericKubernetesResource.class);
     }
 
     public static void createGateway(KubernetesClient client, GenericKubernetesResource gw) {
@@ -56,8 +61,13 @@ public final class ManagedSecrets {
      * to create it (readiness does not wait for the CA: admission does not need it).
      */
     public static X509Certificate issuingCa(KubernetesClient client) {
-        Secret s = Await.until("CA secret " + CA_NAMESPACE + "/" + CA_SECRET + " exists", Duration.ofSeconds(30),
-                Duration.ofMillis(100), () -> client.secrets().inNamespace(CA_NAMESPACE).withName(CA_SECRET).get(),
+        return issuingCa(client, CA_SECRET);
+    }
+
+    /** The CA certificate of another CA Secret in gatewarden (gatewarden.certificates.ca-secret), waiting likewise. */
+    public static X509Certificate issuingCa(KubernetesClient client, String secret) {
+        Secret s = Await.until("CA secret " + CA_NAMESPACE + "/" + secret + " exists", Duration.ofSeconds(30),
+                Duration.ofMillis(100), () -> client.secrets().inNamespace(CA_NAMESPACE).withName(secret).get(),
                 java.util.Objects::nonNull);
         try {
             return Pem.certificates(Objects.secret(s).value("tls.crt")).get(0);
