@@ -45,9 +45,10 @@ public final class OwnershipRules implements Rule {
 
     @Override
     public Set<Kind> reads() {
-        // K8S_GATEWAY: a credential's users include Gateway API listeners naming it (CredentialUsers).
-        return Set.of(Kind.ISTIO_GATEWAY, Kind.K8S_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.NAMESPACE, Kind.CONFIG_MAP,
-                Kind.DESTINATION_RULE, Kind.SECRET, Kind.POD, Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET);
+        // The claiming kinds (first claim looks across all of them); a credential's users include Gateway API
+        // listeners naming it (CredentialUsers).
+        return union(Set.of(Kind.NAMESPACE, Kind.CONFIG_MAP, Kind.DESTINATION_RULE, Kind.SECRET, Kind.POD,
+                Kind.DEPLOYMENT, Kind.STATEFUL_SET, Kind.DAEMON_SET));
     }
 
     @Override
@@ -57,11 +58,29 @@ public final class OwnershipRules implements Rule {
         credentials(gw, facts, out);
     }
 
-    /** POL801 on the hosts of a VirtualService bound to a gateway. */
-    public static final class Routes implements Rule {
+    /** What a POL801 family reads: every claiming kind, namespace labels, the policy, and {@code more}. */
+    static Set<Kind> union(Set<Kind> more) {
+        Set<Kind> all = new java.util.HashSet<>(HostClaims.CLAIMING);
+        all.add(Kind.NAMESPACE);
+        all.add(Kind.CONFIG_MAP);
+        all.addAll(more);
+        return Set.copyOf(all);
+    }
+
+    /**
+     * POL801 on the hosts another kind claims: VirtualServices bound to a gateway, Gateway API listener
+     * hostnames, and the hostnames of Gateway API routes attached to a Gateway.
+     */
+    public static final class Claims implements Rule {
+        private final Kind kind;
+
+        public Claims(Kind kind) {
+            this.kind = kind;
+        }
+
         @Override
         public Kind kind() {
-            return Kind.VIRTUAL_SERVICE;
+            return kind;
         }
 
         @Override
@@ -71,12 +90,17 @@ public final class OwnershipRules implements Rule {
 
         @Override
         public Set<Kind> reads() {
-            return Set.of(Kind.ISTIO_GATEWAY, Kind.VIRTUAL_SERVICE, Kind.NAMESPACE, Kind.CONFIG_MAP);
+            return union(Set.of());
         }
 
         @Override
         public void check(Resource resource, Facts facts, List<Diagnostic> out) {
-            hosts(resource, HostClaims.of(facts.virtualService(resource)), facts, out);
+            List<HostClaims.Claim> mine = switch (kind) {
+                case VIRTUAL_SERVICE -> HostClaims.of(facts.virtualService(resource));
+                case K8S_GATEWAY -> HostClaims.of(facts.k8sGateway(resource));
+                default -> HostClaims.of(facts.route(resource));
+            };
+            hosts(resource, mine, facts, out);
         }
     }
 
