@@ -84,6 +84,11 @@ public final class OwnershipRules implements Rule {
         }
 
         @Override
+        public String name() {
+            return "OwnershipRules.Claims[" + kind.kind() + "]";
+        }
+
+        @Override
         public Set<Code> codes() {
             return Set.of(Code.POL801);
         }
